@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT
+ * free.c -- free: the owner's fast path (inlined from internal.h), the
+ * generic path (interior pointers, full pages, checked builds), frees from
+ * other threads (one CAS, plus the full-page notification), pointers that
+ * are not ours, and usable sizes.
+ */
+#include "internal.h"
+
+/* ------------------------------------------------------------------------
+   Looking up blocks
+------------------------------------------------------------------------ */
+/* Start of the block containing `p` (p may be an aligned interior pointer). */
+void* _mi_page_block_start(const mi_page_t* page, const void* p) {
+  if (page->reserved == 1) return page->page_start;
+  const size_t ofs = (size_t)((const uint8_t*)p - page->page_start);
+  const size_t bsize = page->block_size;
+  return page->page_start + (ofs - ofs % bsize);
+}
+
+/* Resolve the descriptor found by masking (a continuation slice, or the
+   empty slots of a huge segment) to the page itself. */
+static inline mi_page_t* page_resolve(mi_page_t* slice) {
+  if (slice->xowner == MI_XOWNER_CONT) return (mi_page_t*)((uint8_t*)slice - slice->back);
+  if (slice->block_size == 0) {
+    mi_segment_t* seg = _mi_page_segment(slice);
+    if (_mi_segment_is_valid_header(seg) && seg->kind == MI_SEGMENT_HUGE) return _mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE);
+  }
+  return slice;
+}
+
+mi_page_t* _mi_checked_page_of(const void* p, const char* op) {
+  mi_page_t* page = _mi_segment_page_of_checked(p);
+  if (page == NULL) {
+    _mi_error_message(EINVAL, "%s: invalid pointer %p (not a block allocated by mirt)\n", op, p);
+    return NULL;
+  }
+  if ((page->xowner & MI_PAGE_HAS_ALIGNED) == 0 && _mi_page_block_start(page, p) != p) {
+    _mi_error_message(EINVAL, "%s: invalid pointer %p (inside a block of %zu B, page %p)\n", op, p, page->block_size, (void*)page);
+    return NULL;
+  }
+  return page;
+}
+
+/* ------------------------------------------------------------------------
+   Checked builds: misuse detection on every free
+------------------------------------------------------------------------ */
+#if MI_DEBUG > 1 || MI_SECURE > 0
+static bool list_contains(const mi_page_t* page, const mi_block_t* list, const mi_block_t* b) {
+  size_t guard = 0;
+  while (list != NULL && guard++ <= page->capacity) {
+    if (list == b) return true;
+    list = mi_block_nextx(page, list);
+  }
+  return false;
+}
+
+/* A double free leaves the block in one of the page's lists. */
+static bool check_double_free(mi_page_t* page, mi_block_t* b) {
+  const bool owner = (_mi_page_tid(page) == _mi_thread_id());
+  bool found = list_contains(page, owner ? page->free : NULL, b) || list_contains(page, owner ? page->local_free : NULL, b) ||
+               list_contains(page, (const mi_block_t*)(mi_atomic_load_acquire(&page->xthread_free) & ~MI_NOTIFY_MASK), b);
+  if (found) {
+    _mi_error_message(EAGAIN, "double free of %p (block %zu B, page %p)\n", (void*)b, page->block_size, (void*)page);
+  }
+  return found;
+}
+
+static bool check_block(mi_page_t* page, void* p, mi_block_t* b) {
+  if ((uint8_t*)b < page->page_start || (uint8_t*)b >= page->page_start + (size_t)page->capacity * page->block_size) {
+    _mi_error_message(EINVAL, "invalid pointer %p (not a live block: block %zu B, page %p)\n", p, page->block_size, (void*)page);
+    return false;
+  }
+  if ((page->xowner & MI_PAGE_HAS_ALIGNED) == 0 && (void*)b != p) {
+    _mi_error_message(EINVAL, "invalid pointer %p (inside a block of %zu B, page %p)\n", p, page->block_size, (void*)page);
+    return false;
+  }
+  if (check_double_free(page, b)) return false;
+#if MI_DEBUG > 1
+  if (page->block_size > sizeof(mi_block_t)) memset((uint8_t*)b + sizeof(mi_block_t), 0xDF, _mi_page_block_usable(page) - sizeof(mi_block_t));
+#endif
+  return true;
+}
+#endif
+
+/* ------------------------------------------------------------------------
+   Frees from other threads
+------------------------------------------------------------------------ */
+static mi_decl_tls size_t abandoned_frees;   /* this thread's frees into abandoned segments */
+
+/* The first remote free into an armed (full) page tells the owner. */
+static mi_decl_noinline void free_notify_owner(mi_page_t* page) {
+  mi_segment_t* seg = _mi_page_segment(page);
+  mi_tld_t* tld = seg->tld;   /* stable: the owner waits while the state is BUSY */
+  uintptr_t head = mi_atomic_load_relaxed(&tld->xnotify);
+  do {
+    page->notify_next = (mi_page_t*)head;
+  } while (!mi_atomic_cas_release(&tld->xnotify, &head, (uintptr_t)page));
+  uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
+  while (!mi_atomic_cas_release(&page->xthread_free, &tf, (tf & ~MI_NOTIFY_MASK) | MI_NOTIFY_DONE)) { }
+}
+
+static mi_decl_noinline void free_remote(mi_page_t* page, mi_block_t* b) {
+  const bool abandoned = (_mi_page_tid(page) == 0);
+  if (page->kind == MI_PAGE_HUGE) _mi_segment_huge_purge_block(page);   /* before the push: afterwards the owner may unmap it */
+  uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
+  for (;;) {
+    const uintptr_t st = tf & MI_NOTIFY_MASK;
+    mi_block_set_nextx(page, b, (mi_block_t*)(tf & ~MI_NOTIFY_MASK));
+    if (st != MI_NOTIFY_ARMED) {
+      if (mi_atomic_cas_release(&page->xthread_free, &tf, (uintptr_t)b | st)) break;
+    }
+    else if (mi_atomic_cas_acq_rel(&page->xthread_free, &tf, (uintptr_t)b | MI_NOTIFY_BUSY)) {
+      free_notify_owner(page);
+      break;
+    }
+  }
+  if (mi_unlikely(abandoned)) {
+    /* nobody collects an abandoned page: now and then tidy its segment
+       (needed when the freeing threads never allocate) */
+    const bool eager = mi_option_is_enabled(mi_option_abandoned_reclaim_on_free);
+    if (eager || (++abandoned_frees & 1023) == 0) _mi_page_reclaim_for_free(_mi_page_segment(page));
+  }
+}
+
+/* ------------------------------------------------------------------------
+   The generic path
+------------------------------------------------------------------------ */
+void _mi_free_generic(mi_page_t* page, void* p) {
+  page = page_resolve(page);
+  const uintptr_t xo = page->xowner;
+  if (mi_unlikely(page->block_size == 0)) {
+    _mi_error_message(EINVAL, "free: invalid pointer %p (no block there, page %p)\n", p, (void*)page);
+    return;
+  }
+  mi_block_t* b = (mi_block_t*)((xo & MI_PAGE_HAS_ALIGNED) ? _mi_page_block_start(page, p) : p);
+#if MI_DEBUG > 1 || MI_SECURE > 0
+  if (!check_block(page, p, b)) return;
+#endif
+  if ((xo & ~MI_PAGE_FLAGS_MASK) == _mi_thread_id()) {
+    mi_block_set_nextx(page, b, page->local_free);
+    page->local_free = b;
+    page->used--;
+    if (xo & MI_PAGE_IN_FULL) _mi_page_unfull(page);
+    if (page->used == 0) _mi_page_retire(page);
+    return;
+  }
+  free_remote(page, b);
+}
+
+/* A pointer whose 32 MiB chunk is not a segment start: NULL, a foreign
+   pointer, or a pointer beyond the first 32 MiB of a huge segment. */
+void _mi_free_unmapped(void* p) {
+  if (p == NULL) return;
+  mi_page_t* page = _mi_segment_page_of_checked(p);
+  if (page != NULL) {
+    _mi_free_generic(page, p);
+    return;
+  }
+  _mi_error_message(EINVAL, "free: invalid pointer %p (not allocated by mirt)\n", p);
+}
+
+/* ------------------------------------------------------------------------
+   Public free functions
+------------------------------------------------------------------------ */
+void mi_free(void* p) {
+  mi_free_inline(p);
+}
+
+void mi_free_small(void* p) {
+  mi_free_inline(p);
+}
+
+void mi_free_size(void* p, size_t size) {
+  (void)size;
+  mi_free_inline(p);
+}
+
+void mi_free_size_aligned(void* p, size_t size, size_t alignment) {
+  (void)size; (void)alignment;
+  mi_free_inline(p);
+}
+
+void mi_free_aligned(void* p, size_t alignment) {
+  (void)alignment;
+  mi_free_inline(p);
+}
+
+void mi_ufree(void* p, size_t* block_size) {
+  if (block_size != NULL) *block_size = (p == NULL ? 0 : mi_usable_size(p));
+  mi_free_inline(p);
+}
+
+void mi_cfree(void* p) {
+  if (mi_is_in_heap_region(p)) mi_free(p);
+}
+
+/* ------------------------------------------------------------------------
+   Usable size
+------------------------------------------------------------------------ */
+size_t _mi_usable_size_checked(const void* p, const char* op) {
+  if (p == NULL) return 0;
+  const uintptr_t u = (uintptr_t)p;
+  mi_page_t* page;
+  if (mi_likely((u >> MI_SEGMAP_BITS) == 0 && _mi_segment_map[u >> MI_SEGMENT_SHIFT] == MI_SEGMAP_START)) {
+    page = page_resolve(_mi_segment_slice_of(_mi_ptr_segment(p), p));
+    if (page->block_size == 0) page = NULL;
+  }
+  else {
+    page = _mi_segment_page_of_checked(p);
+  }
+  if (page == NULL) {
+    _mi_error_message(EINVAL, "%s: invalid pointer %p (not allocated by mirt)\n", op, p);
+    return 0;
+  }
+  const uint8_t* block = (const uint8_t*)_mi_page_block_start(page, p);
+  return _mi_page_block_usable(page) - (size_t)((const uint8_t*)p - block);
+}
+
+size_t mi_usable_size(const void* p) {
+  return _mi_usable_size_checked(p, "usable_size");
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT
+ * internal.h -- cross-file prototypes (grouped by defining file) and the small
+ * inline helpers every allocator file shares, including the two fast paths.
+ */
+#ifndef MI_INTERNAL_H
+#define MI_INTERNAL_H
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include "mimalloc.h"
+#include "types.h"
+#include <string.h>   /* memset, memcpy */
+#include <errno.h>
+
+#define mi_likely(x)     __builtin_expect(!!(x), 1)
+#define mi_unlikely(x)   __builtin_expect(!!(x), 0)
+#define mi_decl_noinline __attribute__((noinline))
+#define mi_decl_hidden   __attribute__((visibility("hidden")))
+#define mi_decl_cold     __attribute__((cold))
+
+#if defined(MI_LOCAL_DYNAMIC_TLS)
+#define mi_decl_tls __thread __attribute__((tls_model("local-dynamic")))
+#else
+#define mi_decl_tls __thread __attribute__((tls_model("initial-exec")))
+#endif
+
+_Static_assert(sizeof(mi_page_t) == (1 << MI_PAGE_DESC_SHIFT), "page descriptor size");
+_Static_assert(sizeof(mi_segment_t) <= MI_SEGMENT_HEADER_SIZE, "segment header size");
+_Static_assert(MI_SLICE_COUNT * sizeof(mi_page_t) <= MI_SLICE_SIZE, "metadata fits slice 0");
+
+/* ------------------------------------------------------------------------
+   Assertions
+------------------------------------------------------------------------ */
+void _mi_assert_fail(const char* assertion, const char* fname, unsigned line, const char* func) mi_decl_hidden __attribute__((noreturn));
+#if MI_DEBUG > 0
+#define mi_assert(x)  ((x) ? (void)0 : _mi_assert_fail(#x, __FILE__, __LINE__, __func__))
+#else
+#define mi_assert(x)  ((void)0)
+#endif
+#if MI_DEBUG > 1
+#define mi_assert_internal(x) mi_assert(x)
+#else
+#define mi_assert_internal(x) ((void)0)
+#endif
+
+/* ------------------------------------------------------------------------
+   Small arithmetic helpers
+------------------------------------------------------------------------ */
+static inline bool mi_is_power_of_two(uintptr_t x) { return x != 0 && (x & (x - 1)) == 0; }
+static inline uintptr_t mi_align_up(uintptr_t x, size_t a) { return (x + a - 1) & ~((uintptr_t)a - 1); }
+static inline uintptr_t mi_align_down(uintptr_t x, size_t a) { return x & ~((uintptr_t)a - 1); }
+static inline size_t mi_bsr(size_t x) { return (size_t)(63 - __builtin_clzll(x)); }   /* x != 0 */
+static inline bool mi_mul_overflow(size_t count, size_t size, size_t* total) {
+  return __builtin_mul_overflow(count, size, total);
+}
+
+/* Thread id: the thread pointer (TCB address), unique among live threads. */
+static inline uintptr_t _mi_thread_id(void) {
+#if defined(__x86_64__)
+  uintptr_t tid;
+  __asm__("movq %%fs:0, %0" : "=r"(tid));
+  return tid;
+#else
+  return (uintptr_t)__builtin_thread_pointer();
+#endif
+}
+
+/* ------------------------------------------------------------------------
+   Bins
+------------------------------------------------------------------------ */
+/* Bin of a block size in 1..64 KiB (size 0 is served by bin 1). */
+static inline size_t _mi_bin(size_t size) {
+  if (size <= 128) return (size + 15) >> 4 ? (size + 15) >> 4 : 1;
+  const size_t s = size - 1;
+  const size_t b = mi_bsr(s);
+  return ((b - 7) << 2) + ((s >> (b - 2)) & 3) + 9;
+}
+/* Block size of bin `bin` (1..MI_BIN_MEDIUM_MAX). */
+static inline size_t _mi_bin_size(size_t bin) {
+  if (bin <= 8) return bin << 4;
+  const size_t j = bin - 9;
+  return (5 + (j & 3)) << (5 + (j >> 2));
+}
+
+/* ------------------------------------------------------------------------
+   Segments and pages from pointers
+------------------------------------------------------------------------ */
+extern uint8_t _mi_segment_map[MI_SEGMAP_ENTRIES] mi_decl_hidden;
+extern uintptr_t _mi_process_cookie mi_decl_hidden;
+
+static inline mi_segment_t* _mi_ptr_segment(const void* p) {
+  return (mi_segment_t*)((uintptr_t)p & ~(uintptr_t)MI_SEGMENT_MASK);
+}
+/* Descriptor of the slice holding `p` (may be a continuation). */
+static inline mi_page_t* _mi_segment_slice_of(const mi_segment_t* seg, const void* p) {
+  const uintptr_t ofs = ((uintptr_t)p >> (MI_SLICE_SHIFT - MI_PAGE_DESC_SHIFT)) &
+                        ((uintptr_t)(MI_SLICE_COUNT - 1) << MI_PAGE_DESC_SHIFT);
+  return (mi_page_t*)((uint8_t*)seg + ofs);
+}
+static inline mi_page_t* _mi_segment_slice(const mi_segment_t* seg, size_t idx) {
+  return (mi_page_t*)((uint8_t*)seg + (idx << MI_PAGE_DESC_SHIFT));
+}
+static inline size_t _mi_segment_slice_index(const mi_segment_t* seg, const mi_page_t* page) {
+  return (size_t)((const uint8_t*)page - (const uint8_t*)seg) >> MI_PAGE_DESC_SHIFT;
+}
+static inline mi_segment_t* _mi_page_segment(const mi_page_t* page) {
+  return _mi_ptr_segment(page);
+}
+static inline bool _mi_segment_is_valid_header(const mi_segment_t* seg) {
+  return seg->cookie == ((uintptr_t)seg ^ _mi_process_cookie);
+}
+static inline uintptr_t _mi_page_tid(const mi_page_t* page) {
+  return page->xowner & ~MI_PAGE_FLAGS_MASK;
+}
+static inline size_t _mi_page_size(const mi_page_t* page) {
+  return page->reserved * page->block_size;
+}
+
+/* ------------------------------------------------------------------------
+   Free-list encoding: next pointers are XOR/rotate encoded with per-page
+   keys in secure builds; NULL encodes as the page address so a zeroed word
+   does not decode to "end of list".
+------------------------------------------------------------------------ */
+static inline uintptr_t mi_rotl(uintptr_t x, uintptr_t s) { s &= 63; return s == 0 ? x : (x << s) | (x >> (64 - s)); }
+static inline uintptr_t mi_rotr(uintptr_t x, uintptr_t s) { s &= 63; return s == 0 ? x : (x >> s) | (x << (64 - s)); }
+
+static inline mi_block_t* mi_block_nextx(const mi_page_t* page, const mi_block_t* b) {
+#if MI_ENCODE_FREELIST
+  uintptr_t d = mi_rotr(b->next - page->keys[0], page->keys[0]) ^ page->keys[1];
+  return (d == (uintptr_t)page ? NULL : (mi_block_t*)d);
+#else
+  (void)page;
+  return (mi_block_t*)b->next;
+#endif
+}
+static inline void mi_block_set_nextx(const mi_page_t* page, mi_block_t* b, const mi_block_t* next) {
+#if MI_ENCODE_FREELIST
+  uintptr_t v = (next == NULL ? (uintptr_t)page : (uintptr_t)next);
+  b->next = mi_rotl(v ^ page->keys[1], page->keys[0]) + page->keys[0];
+#else
+  (void)page;
+  b->next = (uintptr_t)next;
+#endif
+}
+
+/* ------------------------------------------------------------------------
+   Thread-local default heap; the static empty heap and page
+------------------------------------------------------------------------ */
+extern mi_decl_tls mi_heap_t* _mi_heap_default mi_decl_hidden;
+extern const mi_heap_t _mi_heap_empty mi_decl_hidden;
+extern const mi_page_t _mi_page_empty mi_decl_hidden;
+
+static inline mi_heap_t* mi_heap_get_default_inline(void) { return _mi_heap_default; }
+static inline bool mi_heap_is_initialized(const mi_heap_t* heap) { return heap->tld != NULL; }
+
+/* ------------------------------------------------------------------------
+   Statistics helpers (plain per-thread counters; merged by stats.c)
+------------------------------------------------------------------------ */
+static inline void mi_stat_add(mi_stats_internal_t* st, mi_stat_t which, int64_t amount) {
+  mi_stat_count_t* c = &st->count[which];
+  if (amount > 0) c->total += amount;
+  c->current += amount;
+  if (c->current > c->peak) c->peak = c->current;
+}
+static inline void mi_counter_add(mi_stats_internal_t* st, mi_counter_t which, int64_t amount) {
+  st->counter[which] += amount;
+}
+
+/* ========================================================================
+   Prototypes, grouped by the file that defines them
+======================================================================== */
+
+/* "os.c" -- the only file that talks to the operating system */
+size_t   _mi_os_page_size(void) mi_decl_hidden;
+void*    _mi_os_alloc_aligned(size_t size, size_t alignment, bool* is_zero) mi_decl_hidden;   /* RW, aligned; NULL+errno on failure */
+void     _mi_os_free(void* p, size_t size) mi_decl_hidden;                 /* unmap */
+void*    _mi_os_alloc_huge_pages(size_t size) mi_decl_hidden;              /* 1 GiB pages; NULL if the system has none */
+bool     _mi_os_purge(void* p, size_t size, bool decommit) mi_decl_hidden; /* drop the memory: DONTNEED (decommit) or FREE */
+bool     _mi_os_protect(void* p, size_t size) mi_decl_hidden;              /* PROT_NONE */
+bool     _mi_os_unprotect(void* p, size_t size) mi_decl_hidden;            /* PROT_READ|PROT_WRITE */
+bool     _mi_os_remap(void* p, size_t oldsize, size_t newsize) mi_decl_hidden; /* grow/shrink a mapping in place */
+void     _mi_os_hugepage_advise(void* p, size_t size, bool enable) mi_decl_hidden;
+void     _mi_os_thp_disable(bool disable) mi_decl_hidden;
+bool     _mi_os_random_buf(void* buf, size_t len) mi_decl_hidden;          /* getrandom; false if unavailable */
+uint64_t _mi_os_clock_ms(void) mi_decl_hidden;                             /* coarse monotonic ms */
+uint64_t _mi_os_clock_now_ms(void) mi_decl_hidden;                         /* precise monotonic ms */
+bool     _mi_os_getenv(const char* name, char* buf, size_t buflen) mi_decl_hidden; /* case-insensitive environ scan */
+void     _mi_os_write_stderr(const char* msg, size_t len) mi_decl_hidden;
+void     _mi_os_stderr_keep(void) mi_decl_hidden;                          /* write to a duplicate of fd 2 from now on */
+void     _mi_os_process_info(size_t* elapsed, size_t* utime, size_t* stime, size_t* rss, size_t* peak_rss, size_t* faults) mi_decl_hidden;
+size_t   _mi_os_current_rss(void) mi_decl_hidden;
+void     _mi_os_abort(void) mi_decl_hidden __attribute__((noreturn));
+void     _mi_os_yield(void) mi_decl_hidden;
+bool     _mi_os_is_single_threaded(void) mi_decl_hidden;
+bool     _mi_os_realpath(const char* fname, char* buf, size_t buflen) mi_decl_hidden;
+int      _mi_os_numa_node_count(void) mi_decl_hidden;
+bool     _mi_os_has_huge_pages(void) mi_decl_hidden;
+
+/* "options.c" -- options, output and error hooks, messages */
+void     _mi_options_init(void) mi_decl_hidden;                            /* read every option from the environment */
+long     _mi_option_get_fast(mi_option_t option) mi_decl_hidden;           /* no lazy init (after process init) */
+void     _mi_fputs(mi_output_fun* out, void* arg, const char* prefix, const char* msg) mi_decl_hidden;
+void     _mi_fprintf(mi_output_fun* out, void* arg, const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 3, 4)));
+void     _mi_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 1, 2)));       /* always printed */
+void     _mi_verbose_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 1, 2)));
+void     _mi_warning_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 1, 2)));
+void     _mi_error_message(int err, const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 2, 3)));  /* + error hook / abort policy */
+bool     _mi_error_hook_registered(void) mi_decl_hidden;
+void     _mi_error_notify(int err) mi_decl_hidden;                         /* call the error hook only (no message) */
+
+/* "stats.c" -- statistics */
+void     _mi_stats_merge_thread(mi_stats_internal_t* st) mi_decl_hidden;   /* add into the process totals and clear */
+void     _mi_stats_set_thread(mi_stats_internal_t* st) mi_decl_hidden;     /* the calling thread's counters (NULL: none) */
+void     _mi_stats_process_add(mi_stat_t which, int64_t amount) mi_decl_hidden;  /* atomic, for threadless paths */
+void     _mi_stats_process_counter(mi_counter_t which, int64_t amount) mi_decl_hidden;
+void     _mi_stats_print_exit(void) mi_decl_hidden;
+void     _mi_stats_reinit_child(void) mi_decl_hidden;
+
+/* "random.c" -- pseudo-random numbers */
+void     _mi_random_init(uint64_t rnd[2]) mi_decl_hidden;                  /* seed from the OS */
+uint64_t _mi_random_next(uint64_t rnd[2]) mi_decl_hidden;
+uintptr_t _mi_random_cookie(void) mi_decl_hidden;                          /* a process-wide random word */
+
+/* "meta.c" -- allocator-internal metadata (thread data, heap structs) */
+void*    _mi_meta_zalloc(size_t size) mi_decl_hidden;                      /* zeroed, 64-byte aligned; NULL on OOM */
+void     _mi_meta_free(void* p, size_t size) mi_decl_hidden;
+void     _mi_meta_lock_prefork(bool lock) mi_decl_hidden;
+void     _mi_meta_reinit_child(void) mi_decl_hidden;
+
+/* "arena.c" -- memory reserved up front or supplied by the program */
+void*    _mi_arena_alloc_segment(size_t size, int arena_id, bool exclusive_only, int* out_arena_id, bool* is_zero) mi_decl_hidden;
+bool     _mi_arena_free_segment(void* p, size_t size, int arena_id) mi_decl_hidden; /* false: not arena memory */
+bool     _mi_arena_is_exclusive(int arena_id) mi_decl_hidden;
+void     _mi_arenas_lock_prefork(bool lock) mi_decl_hidden;
+void     _mi_arenas_reinit_child(void) mi_decl_hidden;
+
+/* "segment.c" -- segments, slices, purging, abandonment */
+mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool* is_zero) mi_decl_hidden;
+mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) mi_decl_hidden;
+void     _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* slices back to the segment */
+void     _mi_segment_page_release_unowned(mi_page_t* page) mi_decl_hidden;  /* same, for a segment without owner */
+void     _mi_segments_purge(mi_tld_t* tld, bool force) mi_decl_hidden;      /* purge dirty free slices whose delay expired */
+void     _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) mi_decl_hidden;
+mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) mi_decl_hidden;   /* pop an abandoned segment into tld */
+bool     _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hidden; /* take this one if still abandoned */
+void     _mi_segment_release_abandoned(mi_segment_t* seg) mi_decl_hidden;  /* push back after a threadless inspection */
+void     _mi_segment_free_if_empty(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hidden;
+size_t   _mi_segment_abandoned_count(void) mi_decl_hidden;
+void     _mi_segment_abandoned_visit(bool (*fun)(mi_segment_t* seg, void* arg), void* arg) mi_decl_hidden;
+mi_page_t* _mi_segment_page_of_checked(const void* p) mi_decl_hidden;      /* NULL unless p is inside a live page */
+void     _mi_segments_lock_prefork(bool lock) mi_decl_hidden;
+void     _mi_segments_reinit_child(void) mi_decl_hidden;
+void     _mi_segment_cache_collect(bool force) mi_decl_hidden;
+void     _mi_segment_huge_purge_block(mi_page_t* page) mi_decl_hidden;     /* remote free of a huge block: give the memory back */
+bool     _mi_segment_huge_resize(mi_page_t* page, size_t newsize) mi_decl_hidden;
+
+/* "page.c" -- pages, free lists, page queues */
+void*    _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) mi_decl_hidden; /* page->free != NULL */
+mi_page_t* _mi_heap_find_page(mi_heap_t* heap, size_t size, size_t alignment) mi_decl_hidden;
+void     _mi_page_retire(mi_page_t* page) mi_decl_hidden;                 /* last block freed by the owner */
+void     _mi_page_unfull(mi_page_t* page) mi_decl_hidden;                 /* owner freed into a full page */
+void     _mi_page_free(mi_page_t* page, bool force) mi_decl_hidden;       /* back to the segment */
+void     _mi_page_collect(mi_page_t* page) mi_decl_hidden;                /* gather remote and local frees */
+bool     _mi_page_disarm(mi_page_t* page) mi_decl_hidden;                 /* stop notifications; false if on the notify stack */
+void     _mi_tld_process_notify(mi_tld_t* tld) mi_decl_hidden;           /* handle pages remote frees made available */
+void     _mi_heap_queues_init(mi_heap_t* heap) mi_decl_hidden;
+void     _mi_heap_collect_pages(mi_heap_t* heap, bool force) mi_decl_hidden;  /* free empty pages of a heap */
+void     _mi_heap_collect_retired(mi_heap_t* heap, bool force) mi_decl_hidden;
+void     _mi_heap_pages_abandon(mi_heap_t* heap) mi_decl_hidden;          /* thread exit: give up every page */
+void     _mi_heap_pages_move(mi_heap_t* from, mi_heap_t* to) mi_decl_hidden;
+void     _mi_heap_pages_destroy(mi_heap_t* heap) mi_decl_hidden;
+void     _mi_page_adopt_segment(mi_heap_t* heap, mi_segment_t* seg) mi_decl_hidden;   /* reclaimed segment's pages join heap */
+bool     _mi_page_reclaim_for_free(mi_segment_t* seg) mi_decl_hidden;     /* a remote freer tidies an abandoned segment */
+size_t   _mi_page_queue_of_size(size_t size) mi_decl_hidden;
+size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
+
+/* "init.c" -- process and thread lifecycle, deferred free (heartbeat) */
+mi_heap_t* _mi_thread_heap_init(void) mi_decl_hidden;                     /* initialise the calling thread; its default heap */
+void     _mi_deferred_free(mi_heap_t* heap, bool force) mi_decl_hidden;   /* run the heartbeat callback */
+mi_tld_t* _mi_tld(void) mi_decl_hidden;                                   /* the calling thread's data (initialising it) */
+void     _mi_heap_unlink(mi_heap_t* heap) mi_decl_hidden;                 /* remove from tld->heaps; reset default */
+void     _mi_heap_link(mi_tld_t* tld, mi_heap_t* heap) mi_decl_hidden;
+bool     _mi_process_is_initialized(void) mi_decl_hidden;
+
+/* "heap.c" -- heaps */
+void     _mi_heap_collect_ex(mi_heap_t* heap, bool force) mi_decl_hidden;
+
+/* "alloc.c" -- allocation */
+void*    _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignment) mi_decl_hidden;
+void*    _mi_heap_malloc_zero(mi_heap_t* heap, size_t size, bool zero) mi_decl_hidden;
+void*    _mi_heap_realloc_zero(mi_heap_t* heap, void* p, size_t newsize, bool zero) mi_decl_hidden;
+void*    _mi_alloc_fail(size_t size) mi_decl_hidden;                      /* errno = ENOMEM, message, NULL */
+
+/* "free.c" -- free */
+void     _mi_free_generic(mi_page_t* page, void* p) mi_decl_hidden;
+void     _mi_free_unmapped(void* p) mi_decl_hidden;                       /* free of a pointer outside normal segments */
+size_t   _mi_usable_size_checked(const void* p, const char* op) mi_decl_hidden;
+mi_page_t* _mi_checked_page_of(const void* p, const char* op) mi_decl_hidden; /* page of a live block start, or NULL + error */
+void*    _mi_page_block_start(const mi_page_t* page, const void* p) mi_decl_hidden; /* unalign an interior pointer */
+
+/* "aligned.c" -- aligned allocation */
+void*    _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment, size_t offset, bool zero) mi_decl_hidden;
+void*    _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, size_t alignment, size_t offset, bool zero) mi_decl_hidden;
+
+/* ========================================================================
+   Fast paths (inlined into alloc.c, free.c and override.c)
+======================================================================== */
+
+/* Pop a block from the heap's direct page for `size <= 1024`. */
+static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
+  mi_page_t* page = heap->pages_direct[(size + 15) >> 4];
+  mi_block_t* b = page->free;
+  if (mi_unlikely(b == NULL)) return _mi_malloc_generic(heap, size, false, 0);
+  page->free = mi_block_nextx(page, b);
+#if MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN
+  return _mi_page_malloc(heap, page, size, false);   /* checked builds: bookkeeping in page.c */
+#else
+  return b;
+#endif
+}
+
+static inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
+  if (mi_likely(size <= MI_SMALL_SIZE_MAX_)) return mi_heap_malloc_small_inline(heap, size);
+  return _mi_malloc_generic(heap, size, false, 0);
+}
+
+/* Free: segment-map check (NULL and foreign pointers leave), descriptor by
+   mask and shift, then a push on the page's local list when the calling
+   thread owns the page and no flag is set. */
+#if defined(__x86_64__) && defined(__GNUC__) && !MI_ENCODE_FREELIST && !(MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN || MI_TSAN)
+#define MI_FREE_ASM 1
+#endif
+
+static inline mi_page_t* mi_free_page_of(const void* p) {
+  const uintptr_t u = (uintptr_t)p;
+  return (mi_page_t*)((u & ~(uintptr_t)MI_SEGMENT_MASK) +
+                      ((u >> (MI_SLICE_SHIFT - MI_PAGE_DESC_SHIFT)) & ((uintptr_t)(MI_SLICE_COUNT - 1) << MI_PAGE_DESC_SHIFT)));
+}
+
+static inline void mi_free_inline(void* p) {
+#if defined(MI_FREE_ASM)
+  /* 18 instructions: the compiler cannot be talked into base+index
+     addressing with the segment base kept from the map lookup. */
+  __asm__ goto(
+    "movq    %0, %%rax\n\t"
+    "shrq    $25, %%rax\n\t"                       /* chunk = p >> MI_SEGMENT_SHIFT */
+    "leaq    _mi_segment_map(%%rip), %%rdx\n\t"
+    "cmpb    $1, (%%rdx,%%rax)\n\t"                /* MI_SEGMAP_START? */
+    "jne     %l[unmapped]\n\t"
+    "shlq    $25, %%rax\n\t"                       /* segment base */
+    "movq    %0, %%rdx\n\t"
+    "shrq    $9, %%rdx\n\t"
+    "andl    $0xff80, %%edx\n\t"                   /* descriptor offset */
+    "movq    %%fs:0, %%rcx\n\t"
+    "cmpq    %%rcx, 16(%%rax,%%rdx)\n\t"           /* page->xowner == thread id (no flags)? */
+    "jne     %l[generic]\n\t"
+    "movq    8(%%rax,%%rdx), %%rcx\n\t"            /* b->next = page->local_free */
+    "movq    %%rcx, (%0)\n\t"
+    "movq    %0, 8(%%rax,%%rdx)\n\t"               /* page->local_free = b */
+    "subl    $1, 24(%%rax,%%rdx)\n\t"              /* --page->used */
+    "je      %l[retire]\n\t"
+    : : "r"(p) : "rax", "rcx", "rdx", "cc", "memory" : unmapped, generic, retire);
+  return;
+unmapped:
+  _mi_free_unmapped(p);
+  return;
+generic:
+  _mi_free_generic(mi_free_page_of(p), p);
+  return;
+retire:
+  _mi_page_retire(mi_free_page_of(p));
+  return;
+#else
+  const uintptr_t u = (uintptr_t)p;
+  const uintptr_t chunk = u >> MI_SEGMENT_SHIFT;
+#if MI_SECURE > 0
+  if (mi_unlikely(chunk >= MI_SEGMAP_ENTRIES)) { _mi_free_unmapped(p); return; }
+#endif
+  if (mi_unlikely(_mi_segment_map[chunk] != MI_SEGMAP_START)) {
+    _mi_free_unmapped(p);
+    return;
+  }
+  mi_page_t* page = mi_free_page_of(p);
+#if MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN
+  _mi_free_generic(page, p);
+#else
+  if (mi_likely(page->xowner == _mi_thread_id())) {
+    mi_block_t* b = (mi_block_t*)p;
+    mi_block_set_nextx(page, b, page->local_free);
+    page->local_free = b;
+    if (mi_unlikely(--page->used == 0)) _mi_page_retire(page);
+    return;
+  }
+  _mi_free_generic(page, p);
+#endif
+#endif
+}
+
+_Static_assert(MI_SEGMENT_SHIFT == 25 && MI_SLICE_SHIFT - MI_PAGE_DESC_SHIFT == 9, "constants of the free fast path");
+_Static_assert(__builtin_offsetof(mi_page_t, local_free) == 8 && __builtin_offsetof(mi_page_t, xowner) == 16 &&
+               __builtin_offsetof(mi_page_t, used) == 24, "page layout used by the free fast path");
+
+#endif /* MI_INTERNAL_H */

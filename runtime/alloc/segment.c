@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: MIT
+ * segment.c -- segments: 32 MiB aligned reservations cut into 64 KiB slices.
+ *
+ * A thread owns its segments.  Pages are spans of free slices found with the
+ * segment's free bitmap; freed spans become "dirty" (memory still resident)
+ * and are purged after a delay, so memory freed and reused quickly is never
+ * faulted in twice while RSS still drops soon after a program frees.  Empty
+ * segments go to a small process-wide cache (their memory purged) and are
+ * reused before new address space is mapped.  A thread that exits with live
+ * blocks abandons its segments to a process-wide list; other threads reclaim
+ * them.  The segment map (one byte per 32 MiB of address space) tells the
+ * free path in one load whether a pointer is ours.
+ */
+#include "internal.h"
+#include <pthread.h>
+
+uint8_t _mi_segment_map[MI_SEGMAP_ENTRIES];
+uintptr_t _mi_process_cookie;
+
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_segment_t* abandoned_list;
+static mi_atomic_t abandoned_count;
+static mi_atomic_t abandoned_purge_due;   /* earliest purge deadline among abandoned segments (0: none) */
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_segment_t* cache_list;
+static size_t cache_count;
+#define MI_SEGMENT_CACHE_MAX  16
+
+/* ------------------------------------------------------------------------
+   Bitmaps over the 512 slices
+------------------------------------------------------------------------ */
+static inline bool bit_get(const uint64_t* map, size_t i) { return (map[i >> 6] >> (i & 63)) & 1; }
+
+static void bits_set(uint64_t* map, size_t idx, size_t n, bool on) {
+  while (n > 0) {
+    const size_t w = idx >> 6, b = idx & 63;
+    const size_t k = (64 - b < n ? 64 - b : n);
+    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
+    if (on) map[w] |= mask; else map[w] &= ~mask;
+    idx += k; n -= k;
+  }
+}
+
+static bool bits_all(const uint64_t* map, size_t idx, size_t n) {
+  while (n > 0) {
+    const size_t w = idx >> 6, b = idx & 63;
+    const size_t k = (64 - b < n ? 64 - b : n);
+    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
+    if ((map[w] & mask) != mask) return false;
+    idx += k; n -= k;
+  }
+  return true;
+}
+
+static bool bits_any(const uint64_t* map, size_t idx, size_t n) {
+  while (n > 0) {
+    const size_t w = idx >> 6, b = idx & 63;
+    const size_t k = (64 - b < n ? 64 - b : n);
+    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
+    if ((map[w] & mask) != 0) return true;
+    idx += k; n -= k;
+  }
+  return false;
+}
+
+/* Find `n` free slices starting at a multiple of `align`, preferring dirty
+   ones (their memory is resident: no page faults, and RSS does not grow). */
+static bool segment_find_span(const mi_segment_t* seg, size_t n, size_t align, size_t* out) {
+  if (seg->used_pages >= MI_SLICE_COUNT) return false;
+  if (n == 1) {
+    for (int pass = 0; pass < 2; pass++) {
+      for (size_t w = 0; w < MI_SLICE_MAP_WORDS; w++) {
+        uint64_t m = seg->free_map[w];
+        if (pass == 0) m &= seg->dirty_map[w];
+        if (m != 0) { *out = (w << 6) + (size_t)__builtin_ctzll(m); return true; }
+      }
+    }
+    return false;
+  }
+  const size_t start = mi_align_up(MI_SEGMENT_FIRST_SLICE, align);
+  size_t first_fit = SIZE_MAX;
+  for (size_t i = start; i + n <= MI_SLICE_COUNT; ) {
+    const uint64_t w = seg->free_map[i >> 6];
+    if ((i & 63) == 0 && w == 0) { i += 64; continue; }
+    if (!bit_get(seg->free_map, i)) { i += align; continue; }
+    if (bits_all(seg->free_map, i, n)) {
+      if (bits_all(seg->dirty_map, i, n)) { *out = i; return true; }
+      if (first_fit == SIZE_MAX) first_fit = i;
+    }
+    i += align;
+  }
+  if (first_fit == SIZE_MAX) return false;
+  *out = first_fit;
+  return true;
+}
+
+/* ------------------------------------------------------------------------
+   Segment map
+------------------------------------------------------------------------ */
+static void segmap_set(mi_segment_t* seg, bool on) {
+  const uintptr_t start = (uintptr_t)seg >> MI_SEGMENT_SHIFT;
+  const size_t chunks = (seg->segment_size + MI_SEGMENT_SIZE - 1) >> MI_SEGMENT_SHIFT;
+  if (start + chunks > MI_SEGMAP_ENTRIES) return;
+  for (size_t i = 0; i < chunks; i++) {
+    uint8_t v = (on ? (i == 0 ? MI_SEGMAP_START : MI_SEGMAP_CONT) : MI_SEGMAP_NONE);
+    __atomic_store_n(&_mi_segment_map[start + i], v, __ATOMIC_RELEASE);
+  }
+}
+
+/* The segment holding `p`, or NULL; follows huge segments back to their start. */
+static mi_segment_t* segment_of(const void* p) {
+  uintptr_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
+  if (idx >= MI_SEGMAP_ENTRIES) return NULL;
+  uint8_t v = __atomic_load_n(&_mi_segment_map[idx], __ATOMIC_ACQUIRE);
+  size_t steps = 0;
+  while (v == MI_SEGMAP_CONT && idx > 0 && steps < (1u << 16)) {
+    idx--; steps++;
+    v = __atomic_load_n(&_mi_segment_map[idx], __ATOMIC_ACQUIRE);
+  }
+  if (v != MI_SEGMAP_START) return NULL;
+  mi_segment_t* seg = (mi_segment_t*)(idx << MI_SEGMENT_SHIFT);
+  if (!_mi_segment_is_valid_header(seg)) return NULL;
+  if ((uintptr_t)p >= (uintptr_t)seg + seg->segment_size) return NULL;
+  return seg;
+}
+
+mi_page_t* _mi_segment_page_of_checked(const void* p) {
+  mi_segment_t* seg = segment_of(p);
+  if (seg == NULL) return NULL;
+  mi_page_t* page;
+  if (seg->kind == MI_SEGMENT_HUGE) {
+    page = _mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE);
+  }
+  else {
+    const size_t idx = ((uintptr_t)p - (uintptr_t)seg) >> MI_SLICE_SHIFT;
+    if (idx < MI_SEGMENT_FIRST_SLICE) return NULL;
+    page = _mi_segment_slice(seg, idx);
+    if (page->xowner == MI_XOWNER_CONT) page = (mi_page_t*)((uint8_t*)page - page->back);
+  }
+  if (page->block_size == 0) return NULL;
+  if ((uint8_t*)p < page->page_start || (uint8_t*)p >= page->page_start + _mi_page_size(page)) return NULL;
+  return page;
+}
+
+/* ------------------------------------------------------------------------
+   Owner list of a thread
+------------------------------------------------------------------------ */
+static void tld_segment_push(mi_tld_t* tld, mi_segment_t* seg) {
+  seg->tld = tld;
+  if (seg->purge_expire != 0 && (tld->purge_due == 0 || seg->purge_expire < tld->purge_due)) tld->purge_due = seg->purge_expire;
+  seg->prev = NULL;
+  seg->next = tld->segments;
+  if (tld->segments != NULL) tld->segments->prev = seg;
+  tld->segments = seg;
+  tld->segment_count++;
+}
+
+static void tld_segment_remove(mi_tld_t* tld, mi_segment_t* seg) {
+  if (seg->prev != NULL) seg->prev->next = seg->next; else tld->segments = seg->next;
+  if (seg->next != NULL) seg->next->prev = seg->prev;
+  seg->next = seg->prev = NULL;
+  tld->segment_count--;
+}
+
+/* ------------------------------------------------------------------------
+   Purging
+------------------------------------------------------------------------ */
+/* Purge the dirty free slices whose deadline passed (all of them if
+   `force`); each free slice's deadline is kept in its (otherwise unused)
+   descriptor.  Returns the earliest deadline still pending (0: none). */
+static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_stats_internal_t* st) {
+  if (seg->kind == MI_SEGMENT_HUGE) { seg->purge_expire = 0; return 0; }
+  const bool decommit = (mi_option_get(mi_option_purge_decommits) != 0);
+  uint64_t next = 0;
+  size_t i = MI_SEGMENT_FIRST_SLICE;
+  while (i < MI_SLICE_COUNT) {
+    const uint64_t dw = seg->dirty_map[i >> 6] & seg->free_map[i >> 6];
+    if ((i & 63) == 0 && dw == 0) { i += 64; continue; }
+    if (!bit_get(seg->dirty_map, i) || !bit_get(seg->free_map, i)) { i++; continue; }
+    const mi_page_t* desc = _mi_segment_slice(seg, i);
+    const uint64_t due = desc->purge_due;
+    if (!force && due > now) {
+      if (next == 0 || due < next) next = due;
+      i++;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < MI_SLICE_COUNT && bit_get(seg->dirty_map, j) && bit_get(seg->free_map, j) &&
+           (force || _mi_segment_slice(seg, j)->purge_due <= now)) j++;
+    const size_t bytes = (j - i) * MI_SLICE_SIZE;
+    _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, decommit);
+    bits_set(seg->dirty_map, i, j - i, false);
+    if (st != NULL) {
+      mi_counter_add(st, MI_CTR_PURGE_CALLS, 1);
+      mi_counter_add(st, MI_CTR_PURGED_BYTES, (int64_t)bytes);
+      mi_stat_add(st, MI_STAT_COMMITTED, -(int64_t)bytes);
+    }
+    i = j;
+  }
+  seg->purge_expire = next;
+  return next;
+}
+
+static void segment_purge_all(mi_segment_t* seg, mi_stats_internal_t* st) {
+  segment_purge(seg, true, 0, st);
+}
+
+/* Slices [idx, idx+n) were just freed: stamp their purge deadline. */
+static void segment_schedule_purge(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, long delay) {
+  if (delay < 0) {                               /* never purge */
+    for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = UINT64_MAX;
+    return;
+  }
+  if (delay == 0) { segment_purge_all(seg, &tld->stats); return; }
+  if (tld->now_ms == 0) tld->now_ms = _mi_os_clock_ms();
+  const uint64_t expire = tld->now_ms + (uint64_t)delay;
+  for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = expire;
+  if (seg->purge_expire == 0 || expire < seg->purge_expire) seg->purge_expire = expire;
+  if (tld->purge_due == 0 || seg->purge_expire < tld->purge_due) tld->purge_due = seg->purge_expire;
+}
+
+static void segment_cache_push(mi_segment_t* seg);
+static void segment_os_free(mi_segment_t* seg);
+
+static void abandoned_note_purge(uint64_t expire) {
+  if (expire == 0) return;
+  uintptr_t cur = mi_atomic_load_relaxed(&abandoned_purge_due);
+  while ((cur == 0 || expire < cur) && !mi_atomic_cas_acq_rel(&abandoned_purge_due, &cur, expire)) { }
+}
+
+/* Purge the expired dirty slices of abandoned segments (nobody else would). */
+static void abandoned_purge(uint64_t now, bool force) {
+  const uintptr_t due = mi_atomic_load_relaxed(&abandoned_purge_due);
+  if (due == 0 || (!force && due > now)) return;
+  if (pthread_mutex_trylock(&abandoned_lock) != 0) return;
+  uint64_t next = 0;
+  for (mi_segment_t* seg = abandoned_list; seg != NULL; seg = seg->next) {
+    if (seg->purge_expire != 0 && (force || seg->purge_expire <= now)) segment_purge(seg, force, now, NULL);
+    if (seg->purge_expire != 0 && (next == 0 || seg->purge_expire < next)) next = seg->purge_expire;
+  }
+  mi_atomic_store_relaxed(&abandoned_purge_due, next);
+  pthread_mutex_unlock(&abandoned_lock);
+}
+
+void _mi_segments_purge(mi_tld_t* tld, bool force) {
+  const uint64_t now = _mi_os_clock_ms();
+  tld->now_ms = now;
+  abandoned_purge(now, force);
+  if (tld->purge_due == 0 && !force) return;
+  if (!force && now < tld->purge_due) return;
+  uint64_t next_due = 0;
+  size_t empty_kept = 0;
+  mi_segment_t* seg = tld->segments;
+  while (seg != NULL) {
+    mi_segment_t* next = seg->next;
+    if (seg->purge_expire != 0) {
+      if (force || seg->purge_expire <= now) segment_purge(seg, force, now, &tld->stats);
+      if (seg->purge_expire != 0 && (next_due == 0 || seg->purge_expire < next_due)) next_due = seg->purge_expire;
+    }
+    if (seg->used_pages == 0 && seg->purge_expire == 0) {
+      /* empty and clean: keep one per thread, give the rest to the cache */
+      if (empty_kept++ > 0 || force) {
+        tld_segment_remove(tld, seg);
+        mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
+        segment_cache_push(seg);
+      }
+    }
+    seg = next;
+  }
+  tld->purge_due = next_due;
+}
+
+/* ------------------------------------------------------------------------
+   Allocating and freeing whole segments
+------------------------------------------------------------------------ */
+static void segment_init_header(mi_segment_t* seg, size_t size, mi_segment_kind_t kind, int arena_id) {
+  seg->kind = (uint32_t)kind;
+  seg->used_pages = 0;
+  seg->segment_size = size;
+  seg->cookie = (uintptr_t)seg ^ _mi_process_cookie;
+  seg->tld = NULL;
+  seg->next = seg->prev = NULL;
+  seg->purge_expire = 0;
+  mi_atomic_store_relaxed(&seg->xabandoned_frees, 0);
+  seg->arena_id = arena_id;
+  memset(seg->free_map, 0, sizeof(seg->free_map));
+  memset(seg->dirty_map, 0, sizeof(seg->dirty_map));
+  if (kind == MI_SEGMENT_NORMAL) bits_set(seg->free_map, MI_SEGMENT_FIRST_SLICE, MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE, true);
+#if MI_SECURE > 0
+  /* guard page right after the metadata: an overflow from a page never reaches it,
+     and a linear underflow from the first page hits the guard */
+  _mi_os_protect((uint8_t*)seg + MI_SLICE_SIZE, _mi_os_page_size());
+#endif
+}
+
+static mi_segment_t* segment_cache_pop(void) {
+  if (cache_list == NULL) return NULL;
+  pthread_mutex_lock(&cache_lock);
+  mi_segment_t* seg = cache_list;
+  if (seg != NULL) {
+    cache_list = seg->next;
+    cache_count--;
+  }
+  pthread_mutex_unlock(&cache_lock);
+  return seg;
+}
+
+/* Purged and unowned: the memory is zero and the map still says "ours". */
+static void segment_cache_push(mi_segment_t* seg) {
+  segment_purge_all(seg, NULL);
+  seg->tld = NULL;
+  pthread_mutex_lock(&cache_lock);
+  if (cache_count < MI_SEGMENT_CACHE_MAX) {
+    seg->next = cache_list;
+    cache_list = seg;
+    cache_count++;
+    seg = NULL;
+  }
+  pthread_mutex_unlock(&cache_lock);
+  if (seg != NULL) segment_os_free(seg);
+  else _mi_stats_process_counter(MI_CTR_SEGMENTS_CACHED, 1);
+}
+
+void _mi_segment_cache_collect(bool force) {
+  if (!force) return;
+  pthread_mutex_lock(&cache_lock);
+  mi_segment_t* list = cache_list;
+  cache_list = NULL;
+  cache_count = 0;
+  pthread_mutex_unlock(&cache_lock);
+  while (list != NULL) {
+    mi_segment_t* next = list->next;
+    segment_os_free(list);
+    list = next;
+  }
+}
+
+static void segment_os_free(mi_segment_t* seg) {
+  const size_t size = seg->segment_size;
+  const int arena_id = seg->arena_id;
+  segmap_set(seg, false);
+  seg->cookie = 0;
+  _mi_stats_process_add(MI_STAT_RESERVED, -(int64_t)size);
+  if (arena_id < 0 || !_mi_arena_free_segment(seg, size, arena_id)) _mi_os_free(seg, size);
+}
+
+/* Map a new segment of `size` bytes (MI_SEGMENT_SIZE or more), aligned to `alignment`. */
+static mi_segment_t* segment_map_new(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) {
+  int got_arena = -1;
+  bool zero = true;
+  void* p = NULL;
+  if (alignment == MI_SEGMENT_SIZE) {
+    p = _mi_arena_alloc_segment(size, arena_id, arena_id > 0, &got_arena, &zero);
+  }
+  if (p == NULL && arena_id > 0 && _mi_arena_is_exclusive(arena_id)) { errno = ENOMEM; return NULL; }
+  if (p == NULL) {
+    if (mi_option_is_enabled(mi_option_disallow_os_alloc)) { errno = ENOMEM; return NULL; }
+    p = _mi_os_alloc_aligned(size, alignment, &zero);
+    got_arena = -1;
+    if (p == NULL) return NULL;
+    mi_counter_add(&tld->stats, MI_CTR_MMAP_CALLS, 1);
+  }
+  if (((uintptr_t)p >> MI_SEGMENT_SHIFT) + ((size + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT) > MI_SEGMAP_ENTRIES) {
+    /* outside the 48-bit range the segment map covers (never with default mmap) */
+    if (got_arena < 0) _mi_os_free(p, size); else _mi_arena_free_segment(p, size, got_arena);
+    errno = ENOMEM;
+    return NULL;
+  }
+  _mi_stats_process_add(MI_STAT_RESERVED, (int64_t)size);
+  mi_segment_t* seg = (mi_segment_t*)p;
+  *is_zero = zero;
+  seg->arena_id = got_arena;
+  return seg;
+}
+
+static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
+  mi_segment_t* seg = (arena_id <= 0 ? segment_cache_pop() : NULL);
+  bool is_zero = true;
+  if (seg == NULL) {
+    seg = segment_map_new(tld, MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, arena_id, &is_zero);
+    if (seg == NULL) return NULL;
+    segment_init_header(seg, MI_SEGMENT_SIZE, MI_SEGMENT_NORMAL, seg->arena_id);
+    segmap_set(seg, true);
+  }
+  else {
+    segment_init_header(seg, MI_SEGMENT_SIZE, MI_SEGMENT_NORMAL, seg->arena_id);
+  }
+  tld_segment_push(tld, seg);
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
+  return seg;
+}
+
+/* ------------------------------------------------------------------------
+   Pages: spans of slices
+------------------------------------------------------------------------ */
+static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, bool* is_zero) {
+  *is_zero = !bits_any(seg->dirty_map, idx, n);
+  bits_set(seg->free_map, idx, n, false);
+  if (!*is_zero) bits_set(seg->dirty_map, idx, n, false);
+  else mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)(n * MI_SLICE_SIZE));
+  seg->used_pages++;
+  mi_page_t* page = _mi_segment_slice(seg, idx);
+  page->slice_count = (uint32_t)n;
+  page->page_start = (uint8_t*)seg + idx * MI_SLICE_SIZE;
+  for (size_t i = 1; i < n; i++) {
+    mi_page_t* cont = _mi_segment_slice(seg, idx + i);
+    cont->xowner = MI_XOWNER_CONT;
+    cont->back = (uint32_t)(i << MI_PAGE_DESC_SHIFT);
+  }
+  return page;
+}
+
+mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool* is_zero) {
+  mi_assert_internal(slices >= 1 && slices <= MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE);
+  size_t idx;
+  for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
+    if (seg->kind != MI_SEGMENT_NORMAL) continue;
+    if (arena_id > 0 && seg->arena_id != arena_id) continue;
+    if (arena_id <= 0 && seg->arena_id > 0 && _mi_arena_is_exclusive(seg->arena_id)) continue;
+    if (segment_find_span(seg, slices, align_slices, &idx)) {
+      return segment_span_claim(tld, seg, idx, slices, is_zero);
+    }
+  }
+  mi_segment_t* seg = segment_alloc_normal(tld, arena_id);
+  if (seg == NULL) return NULL;
+  if (!segment_find_span(seg, slices, align_slices, &idx)) return NULL;
+  return segment_span_claim(tld, seg, idx, slices, is_zero);
+}
+
+/* A huge block gets a segment of its own: header slice, gap slice, then the
+   block at the first `alignment` boundary.  The block may start beyond the
+   first 32 MiB (huge alignments); the segment map's continuation entries
+   lead the free path back to the header. */
+mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) {
+  const size_t header = MI_SEGMENT_FIRST_SLICE * MI_SLICE_SIZE;
+  if (alignment < MI_MAX_ALIGN_SIZE) alignment = MI_MAX_ALIGN_SIZE;
+  const size_t extra = (alignment > header ? alignment - header : 0);
+  size_t total;
+  if (__builtin_add_overflow(header + extra, size, &total)) { errno = ENOMEM; return NULL; }
+  total = mi_align_up(total, _mi_os_page_size());
+  if (total < size) { errno = ENOMEM; return NULL; }
+  bool zero = true;
+  mi_segment_t* seg = segment_map_new(tld, total, MI_SEGMENT_SIZE, -1, &zero);
+  if (seg == NULL) return NULL;
+  segment_init_header(seg, total, MI_SEGMENT_HUGE, seg->arena_id);
+  seg->is_zero = zero;
+  segmap_set(seg, true);
+  tld_segment_push(tld, seg);
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
+  mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)total);
+  seg->used_pages = 1;
+  uint8_t* start = (uint8_t*)mi_align_up((uintptr_t)seg + header, alignment);
+  mi_page_t* page = _mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE);
+  page->slice_count = 1;
+  page->page_start = start;
+  *is_zero = zero;
+  (void)arena_id;
+  return page;
+}
+
+void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
+  mi_segment_t* seg = _mi_page_segment(page);
+  mi_assert_internal(seg->used_pages > 0);
+  if (seg->kind == MI_SEGMENT_HUGE) {
+    tld_segment_remove(tld, seg);
+    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
+    mi_stat_add(&tld->stats, MI_STAT_COMMITTED, -(int64_t)seg->segment_size);
+    memset(page, 0, sizeof(*page));
+    seg->used_pages = 0;
+    segment_os_free(seg);
+    return;
+  }
+  const size_t idx = _mi_segment_slice_index(seg, page);
+  const size_t n = page->slice_count;
+  const bool large = (page->kind == MI_PAGE_LARGE);
+  for (size_t i = 1; i < n; i++) {
+    mi_page_t* cont = _mi_segment_slice(seg, idx + i);
+    cont->xowner = 0;
+    cont->back = 0;
+  }
+  memset(page, 0, sizeof(*page));
+  bits_set(seg->free_map, idx, n, true);
+  bits_set(seg->dirty_map, idx, n, true);
+  seg->used_pages--;
+  const long delay = (large ? mi_option_get(mi_option_large_purge_delay) : mi_option_get(mi_option_purge_delay));
+  segment_schedule_purge(tld, seg, idx, n, delay);
+  tld->page_frees++;
+  /* no purge pass here: callers may be iterating this segment's pages */
+}
+
+/* An empty page of a segment nobody owns: slices back, no purge scheduling
+   (the segment is purged when it is cached or reclaimed). */
+void _mi_segment_page_release_unowned(mi_page_t* page) {
+  mi_segment_t* seg = _mi_page_segment(page);
+  const size_t idx = _mi_segment_slice_index(seg, page);
+  const size_t n = page->slice_count;
+  for (size_t i = 0; i < n; i++) memset(_mi_segment_slice(seg, idx + i), 0, sizeof(mi_page_t));
+  bits_set(seg->free_map, idx, n, true);
+  bits_set(seg->dirty_map, idx, n, true);   /* purge_due 0: due at once */
+  seg->used_pages--;
+  seg->purge_expire = 1;
+}
+
+/* ------------------------------------------------------------------------
+   Huge blocks freed by another thread: give the memory back right away
+   (the owner frees the segment when it next looks at its notifications).
+------------------------------------------------------------------------ */
+void _mi_segment_huge_purge_block(mi_page_t* page) {
+  const size_t ps = _mi_os_page_size();
+  uint8_t* start = (uint8_t*)mi_align_up((uintptr_t)page->page_start + sizeof(mi_block_t), ps);
+  uint8_t* end = (uint8_t*)mi_align_down((uintptr_t)page->page_start + page->block_size, ps);
+  if (end > start) _mi_os_purge(start, (size_t)(end - start), true);
+}
+
+/* Grow or shrink a huge block's mapping in place (realloc). */
+bool _mi_segment_huge_resize(mi_page_t* page, size_t newsize) {
+  mi_segment_t* seg = _mi_page_segment(page);
+  if (seg->kind != MI_SEGMENT_HUGE || seg->arena_id >= 0) return false;
+  const size_t head = (size_t)(page->page_start - (uint8_t*)seg);
+  size_t total;
+  if (__builtin_add_overflow(head, newsize, &total)) return false;
+  total = mi_align_up(total, _mi_os_page_size());
+  const size_t old_chunks = (seg->segment_size + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT;
+  const size_t new_chunks = (total + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT;
+  const uintptr_t first = (uintptr_t)seg >> MI_SEGMENT_SHIFT;
+  if (first + new_chunks > MI_SEGMAP_ENTRIES) return false;
+  for (size_t i = old_chunks; i < new_chunks; i++) {
+    if (__atomic_load_n(&_mi_segment_map[first + i], __ATOMIC_ACQUIRE) != MI_SEGMAP_NONE) return false;
+  }
+  if (!_mi_os_remap(seg, seg->segment_size, total)) return false;
+  mi_tld_t* tld = seg->tld;
+  if (tld != NULL) mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)total - (int64_t)seg->segment_size);
+  _mi_stats_process_add(MI_STAT_RESERVED, (int64_t)total - (int64_t)seg->segment_size);
+  if (new_chunks < old_chunks) {
+    for (size_t i = new_chunks; i < old_chunks; i++) __atomic_store_n(&_mi_segment_map[first + i], MI_SEGMAP_NONE, __ATOMIC_RELEASE);
+  }
+  seg->segment_size = total;
+  if (new_chunks > old_chunks) {
+    for (size_t i = old_chunks; i < new_chunks; i++) __atomic_store_n(&_mi_segment_map[first + i], MI_SEGMAP_CONT, __ATOMIC_RELEASE);
+  }
+  page->block_size = total - head;
+  return true;
+}
+
+/* ------------------------------------------------------------------------
+   Abandonment and reclaim
+------------------------------------------------------------------------ */
+void _mi_segment_free_if_empty(mi_segment_t* seg, mi_tld_t* tld) {
+  if (seg->used_pages != 0) return;
+  if (tld != NULL) {
+    tld_segment_remove(tld, seg);
+    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
+  }
+  if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg);
+  else segment_cache_push(seg);
+}
+
+/* The owner gives the segment up: its pages hold live blocks (or it is empty). */
+void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
+  tld_segment_remove(tld, seg);
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
+  if (seg->used_pages == 0) {
+    if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
+    return;
+  }
+  /* dirty slices keep their deadlines: a reclaiming thread, or any thread's
+     purge pass (abandoned_purge), purges them when due */
+  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
+  mi_atomic_store_relaxed(&seg->xabandoned_frees, 0);
+  pthread_mutex_lock(&abandoned_lock);
+  seg->tld = NULL;
+  seg->prev = NULL;
+  seg->next = abandoned_list;
+  if (abandoned_list != NULL) abandoned_list->prev = seg;
+  abandoned_list = seg;
+  mi_atomic_add_relaxed(&abandoned_count, 1);
+  pthread_mutex_unlock(&abandoned_lock);
+  abandoned_note_purge(seg->purge_expire);
+}
+
+static void abandoned_unlink(mi_segment_t* seg) {
+  if (seg->prev != NULL) seg->prev->next = seg->next; else abandoned_list = seg->next;
+  if (seg->next != NULL) seg->next->prev = seg->prev;
+  seg->next = seg->prev = NULL;
+  mi_atomic_add_relaxed(&abandoned_count, -1);
+}
+
+size_t _mi_segment_abandoned_count(void) {
+  return (size_t)mi_atomic_load_relaxed(&abandoned_count);
+}
+
+/* Take the oldest abandoned segment into `tld` (NULL if none). */
+mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) {
+  if (mi_atomic_load_relaxed(&abandoned_count) == 0) return NULL;
+  pthread_mutex_lock(&abandoned_lock);
+  mi_segment_t* seg = abandoned_list;
+  if (seg != NULL) abandoned_unlink(seg);
+  pthread_mutex_unlock(&abandoned_lock);
+  if (seg == NULL) return NULL;
+  tld_segment_push(tld, seg);
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
+  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
+  return seg;
+}
+
+/* Take a specific segment if it is still abandoned (tld NULL: keep it unowned). */
+bool _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) {
+  if (pthread_mutex_trylock(&abandoned_lock) != 0) return false;
+  bool found = false;
+  if (seg->tld == NULL && _mi_segment_is_valid_header(seg)) {
+    for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
+      if (s == seg) { found = true; break; }
+    }
+    if (found) abandoned_unlink(seg);
+  }
+  pthread_mutex_unlock(&abandoned_lock);
+  if (found && tld != NULL) {
+    tld_segment_push(tld, seg);
+    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
+    mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
+  }
+  return found;
+}
+
+/* Return a segment taken without an owner to the abandoned list, or free it if empty. */
+void _mi_segment_release_abandoned(mi_segment_t* seg) {
+  if (seg->used_pages == 0) {
+    if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
+    return;
+  }
+  mi_atomic_store_relaxed(&seg->xabandoned_frees, 0);
+  pthread_mutex_lock(&abandoned_lock);
+  seg->tld = NULL;
+  seg->prev = NULL;
+  seg->next = abandoned_list;
+  if (abandoned_list != NULL) abandoned_list->prev = seg;
+  abandoned_list = seg;
+  mi_atomic_add_relaxed(&abandoned_count, 1);
+  pthread_mutex_unlock(&abandoned_lock);
+  abandoned_note_purge(seg->purge_expire);
+}
+
+/* Visit abandoned segments under the lock (for mi_abandoned_visit_blocks). */
+void _mi_segment_abandoned_visit(bool (*fun)(mi_segment_t* seg, void* arg), void* arg) {
+  pthread_mutex_lock(&abandoned_lock);
+  for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
+    if (!fun(s, arg)) break;
+  }
+  pthread_mutex_unlock(&abandoned_lock);
+}
+
+/* ------------------------------------------------------------------------
+   fork
+------------------------------------------------------------------------ */
+void _mi_segments_lock_prefork(bool lock) {
+  if (lock) {
+    pthread_mutex_lock(&abandoned_lock);
+    pthread_mutex_lock(&cache_lock);
+  }
+  else {
+    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&abandoned_lock);
+  }
+}
+
+void _mi_segments_reinit_child(void) {
+  pthread_mutex_init(&abandoned_lock, NULL);
+  pthread_mutex_init(&cache_lock, NULL);
+}

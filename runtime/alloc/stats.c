@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT
+ * stats.c -- statistics: per-thread counters (plain adds on slow paths),
+ * merged into the process totals at thread exit and by mi_stats_merge;
+ * printing.  Ground floor: every file may use it.
+ */
+#include "internal.h"
+#include <pthread.h>
+#include <stdio.h>    /* snprintf (does not allocate for the formats used) */
+
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_stats_internal_t stats_process;               /* merged totals */
+static mi_decl_tls mi_stats_internal_t* stats_thread;   /* the calling thread's counters */
+
+static const char* const stat_names[MI_STAT_COUNT_LAST] = {
+  "reserved", "committed", "segments", "pages", "abandoned", "threads", "heaps",
+  "large", "huge", "normal"
+};
+static const bool stat_is_bytes[MI_STAT_COUNT_LAST] = {
+  true, true, false, false, false, false, false, true, true, true
+};
+static const char* const counter_names[MI_CTR_COUNT_LAST] = {
+  "mmaps", "purges", "purged", "slow-paths", "heartbeats", "searches", "extends",
+  "retired", "reclaimed-pages", "abandoned-segs", "reclaimed-segs", "cached-segs",
+  "notifications", "remote-frees", "large-allocs", "huge-allocs"
+};
+
+void _mi_stats_set_thread(mi_stats_internal_t* st) {
+  stats_thread = st;
+}
+
+static void stats_add_into(mi_stats_internal_t* to, const mi_stats_internal_t* from) {
+  for (int i = 0; i < MI_STAT_COUNT_LAST; i++) {
+    mi_stat_count_t* t = &to->count[i];
+    const mi_stat_count_t* f = &from->count[i];
+    t->total += f->total;
+    t->current += f->current;
+    /* a merged thread could have peaked while others were low: bound by the sum */
+    if (t->current > t->peak) t->peak = t->current;
+    if (f->peak > t->peak) t->peak = f->peak;
+  }
+  for (int i = 0; i < MI_CTR_COUNT_LAST; i++) to->counter[i] += from->counter[i];
+  for (int i = 0; i < MI_BIN_COUNT; i++) to->page_bins[i] += from->page_bins[i];
+}
+
+void _mi_stats_merge_thread(mi_stats_internal_t* st) {
+  if (st == NULL) return;
+  pthread_mutex_lock(&stats_lock);
+  stats_add_into(&stats_process, st);
+  pthread_mutex_unlock(&stats_lock);
+  /* keep the thread's peaks relative to zero from now on */
+  memset(st, 0, sizeof(*st));
+}
+
+void _mi_stats_process_add(mi_stat_t which, int64_t amount) {
+  pthread_mutex_lock(&stats_lock);
+  mi_stat_add(&stats_process, which, amount);
+  pthread_mutex_unlock(&stats_lock);
+}
+
+void _mi_stats_process_counter(mi_counter_t which, int64_t amount) {
+  pthread_mutex_lock(&stats_lock);
+  mi_counter_add(&stats_process, which, amount);
+  pthread_mutex_unlock(&stats_lock);
+}
+
+void mi_stats_merge(void) {
+  _mi_stats_merge_thread(stats_thread);
+}
+
+void mi_stats_reset(void) {
+  if (stats_thread != NULL) memset(stats_thread, 0, sizeof(*stats_thread));
+  pthread_mutex_lock(&stats_lock);
+  /* keep the current levels (memory still in use), restart totals and peaks */
+  for (int i = 0; i < MI_STAT_COUNT_LAST; i++) {
+    stats_process.count[i].total = 0;
+    stats_process.count[i].peak = stats_process.count[i].current;
+  }
+  memset(stats_process.counter, 0, sizeof(stats_process.counter));
+  pthread_mutex_unlock(&stats_lock);
+}
+
+/* ------------------------------------------------------------------------
+   Printing
+------------------------------------------------------------------------ */
+static void fmt_amount(char* buf, size_t n, int64_t v, bool bytes) {
+  const char* unit = "";
+  double d = (double)v;
+  if (bytes) {
+    const char* units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    int u = 0;
+    double a = (d < 0 ? -d : d);
+    while (a >= 1024.0 && u < 4) { a /= 1024.0; d /= 1024.0; u++; }
+    unit = units[u];
+    if (u == 0) { snprintf(buf, n, "%lld %s", (long long)v, unit); return; }
+    snprintf(buf, n, "%.1f %s", d, unit);
+    return;
+  }
+  snprintf(buf, n, "%lld%s", (long long)v, unit);
+}
+
+static void stats_print(const mi_stats_internal_t* st, const char* title, mi_output_fun* out, void* arg) {
+  char a[32], b[32], c[32];
+  _mi_fprintf(out, arg, "mirt: %s\n", title);
+  _mi_fprintf(out, arg, "%14s %14s %14s %14s\n", "", "peak", "total", "current");
+  for (int i = 0; i < MI_STAT_COUNT_LAST; i++) {
+    const mi_stat_count_t* s = &st->count[i];
+    if (s->total == 0 && s->current == 0 && s->peak == 0) continue;
+    fmt_amount(a, sizeof(a), s->peak, stat_is_bytes[i]);
+    fmt_amount(b, sizeof(b), s->total, stat_is_bytes[i]);
+    fmt_amount(c, sizeof(c), s->current, stat_is_bytes[i]);
+    _mi_fprintf(out, arg, "%14s %14s %14s %14s\n", stat_names[i], a, b, c);
+  }
+  for (int i = 0; i < MI_CTR_COUNT_LAST; i++) {
+    if (st->counter[i] == 0) continue;
+    fmt_amount(a, sizeof(a), st->counter[i], i == MI_CTR_PURGED_BYTES);
+    _mi_fprintf(out, arg, "%14s %14s\n", counter_names[i], a);
+  }
+  size_t elapsed, utime, stime, rss, peak_rss, faults;
+  _mi_os_process_info(&elapsed, &utime, &stime, &rss, &peak_rss, &faults);
+  fmt_amount(a, sizeof(a), (int64_t)rss, true);
+  fmt_amount(b, sizeof(b), (int64_t)peak_rss, true);
+  _mi_fprintf(out, arg, "%14s %14s (peak %s)\n", "rss", a, b);
+  _mi_fprintf(out, arg, "%14s %zu.%03zu s (user %zu.%03zu s, system %zu.%03zu s)\n", "elapsed",
+              elapsed / 1000, elapsed % 1000, utime / 1000, utime % 1000, stime / 1000, stime % 1000);
+}
+
+void mi_stats_print_out(mi_output_fun* out, void* arg) {
+  mi_stats_merge();
+  mi_stats_internal_t copy;
+  pthread_mutex_lock(&stats_lock);
+  copy = stats_process;
+  pthread_mutex_unlock(&stats_lock);
+  stats_print(&copy, "process statistics", out, arg);
+}
+
+void mi_stats_print(void* out) {
+  (void)out;
+  mi_stats_print_out(NULL, NULL);
+}
+
+void mi_thread_stats_print_out(mi_output_fun* out, void* arg) {
+  if (stats_thread == NULL) {
+    _mi_fprintf(out, arg, "mirt: thread statistics: none (thread not initialised)\n");
+    return;
+  }
+  stats_print(stats_thread, "thread statistics", out, arg);
+}
+
+void _mi_stats_reinit_child(void) {
+  pthread_mutex_init(&stats_lock, NULL);
+}
+
+void _mi_stats_print_exit(void) {
+  mi_stats_print_out(NULL, NULL);
+}
+
+void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_msecs,
+                     size_t* current_rss, size_t* peak_rss,
+                     size_t* current_commit, size_t* peak_commit, size_t* page_faults) {
+  _mi_os_process_info(elapsed_msecs, user_msecs, system_msecs, current_rss, peak_rss, page_faults);
+  if (current_commit != NULL || peak_commit != NULL) {
+    mi_stats_merge();
+    pthread_mutex_lock(&stats_lock);
+    const mi_stat_count_t c = stats_process.count[MI_STAT_COMMITTED];
+    pthread_mutex_unlock(&stats_lock);
+    if (current_commit != NULL) *current_commit = (c.current < 0 ? 0 : (size_t)c.current);
+    if (peak_commit != NULL) *peak_commit = (c.peak < 0 ? 0 : (size_t)c.peak);
+  }
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* check_internal.c -- allocator internals: segment map, page lookup, full-page notification, abandonment. */
+#include "internal.h"
+#include "check_main.h"
+#include <pthread.h>
+
+/* A small block's chunk is a segment start and its page contains it. */
+START_TEST(test_internal_page_lookup)
+{
+  const size_t sizes[] = { 1, 16, 100, 1024, 5000, 9000, 60000, 100000, 3 * MI_MiB, 20 * MI_MiB };
+  for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+    uint8_t* p = (uint8_t*)mi_malloc(sizes[i]);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(_mi_segment_map[(uintptr_t)p >> MI_SEGMENT_SHIFT], MI_SEGMAP_START);
+    mi_page_t* page = _mi_segment_page_of_checked(p);
+    ck_assert_ptr_nonnull(page);
+    ck_assert_msg(p >= page->page_start && p + sizes[i] <= page->page_start + _mi_page_size(page), "size %zu outside its page", sizes[i]);
+    ck_assert_uint_ge(page->block_size, sizes[i]);
+    ck_assert_ptr_eq(_mi_page_block_start(page, p + sizes[i] / 2), p);
+    ck_assert_uint_eq(_mi_page_tid(page), _mi_thread_id());
+    mi_free(p);
+  }
+}
+END_TEST
+
+/* A block aligned beyond the segment size starts past the first 32 MiB:
+   the map leads back to the segment, free releases it and clears the map. */
+START_TEST(test_internal_huge_alignment_map)
+{
+  const size_t align = 128 * MI_MiB;
+  uint8_t* p = (uint8_t*)mi_malloc_aligned(MI_MiB, align);
+  ck_assert_ptr_nonnull(p);
+  ck_assert_uint_eq((uintptr_t)p % align, 0);
+  mi_page_t* page = _mi_segment_page_of_checked(p);
+  ck_assert_ptr_nonnull(page);
+  ck_assert_uint_eq(page->kind, MI_PAGE_HUGE);
+  mi_segment_t* seg = _mi_page_segment(page);
+  ck_assert_ptr_ne((void*)seg, (void*)_mi_ptr_segment(p));   /* beyond the first chunk */
+  ck_assert_uint_eq(_mi_segment_map[(uintptr_t)p >> MI_SEGMENT_SHIFT], MI_SEGMAP_CONT);
+  memset(p, 0x5A, MI_MiB);
+  ck_assert(mi_heap_contains_block(mi_heap_get_default(), p + 100));
+  mi_free(p);
+  ck_assert_uint_eq(_mi_segment_map[(uintptr_t)seg >> MI_SEGMENT_SHIFT], MI_SEGMAP_NONE);
+  ck_assert_uint_eq(_mi_segment_map[(uintptr_t)p >> MI_SEGMENT_SHIFT], MI_SEGMAP_NONE);
+}
+END_TEST
+
+static size_t list_length(const mi_page_t* page, const mi_block_t* b) {
+  size_t n = 0;
+  for (; b != NULL; b = mi_block_nextx(page, b)) n++;
+  return n;
+}
+
+/* Owner frees: `used` counts allocated blocks plus those in `free`, so the
+   number allocated (used - |free|) falls by one per free and ends at 0. */
+START_TEST(test_internal_used_counts)
+{
+  void* ps[300];
+  for (int i = 0; i < 300; i++) ps[i] = mi_malloc(48);
+  mi_page_t* page = _mi_segment_page_of_checked(ps[0]);
+  ck_assert_ptr_nonnull(page);
+  size_t on_page = 0;
+  for (int i = 0; i < 300; i++) if (_mi_segment_page_of_checked(ps[i]) == page) on_page++;
+  const size_t live0 = page->used - list_length(page, page->free);
+  ck_assert_uint_ge(live0, on_page);
+  size_t freed = 0;
+  for (int i = 0; i < 299; i++) {
+    if (_mi_segment_page_of_checked(ps[i]) == page) freed++;
+    mi_free(ps[i]);
+    ck_assert_uint_eq(page->used - list_length(page, page->free), live0 - freed);
+  }
+  ck_assert(!page->retired || _mi_segment_page_of_checked(ps[299]) != page);
+  mi_free(ps[299]);
+  ck_assert_uint_eq(page->used, list_length(page, page->free));   /* nothing allocated */
+  ck_assert_uint_eq(page->used + list_length(page, page->local_free), page->capacity);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------
+   Full pages: a remote free into a full page notifies its owner
+------------------------------------------------------------------------ */
+typedef struct { void** blocks; size_t n; } hand_t;
+
+static void* free_all_remote(void* arg) {
+  hand_t* h = (hand_t*)arg;
+  for (size_t i = 0; i < h->n; i++) mi_free(h->blocks[i]);
+  return NULL;
+}
+
+START_TEST(test_internal_full_page_notify)
+{
+  /* fill pages of 1 KiB blocks until several are full */
+  enum { N = 512 };
+  void** blocks = (void**)mi_malloc(N * sizeof(void*));
+  for (size_t i = 0; i < N; i++) blocks[i] = mi_malloc(1000);
+  mi_page_t* first = _mi_segment_page_of_checked(blocks[0]);
+  ck_assert_ptr_nonnull(first);
+  ck_assert_msg(first->xowner & MI_PAGE_IN_FULL, "the first page should be in the full queue");
+  ck_assert_uint_eq(mi_atomic_load_relaxed(&first->xthread_free) & MI_NOTIFY_MASK, MI_NOTIFY_ARMED);
+  /* another thread frees the first page's blocks */
+  hand_t h = { blocks, 16 };
+  pthread_t t;
+  pthread_create(&t, NULL, &free_all_remote, &h);
+  pthread_join(t, NULL);
+  ck_assert_uint_eq(mi_atomic_load_relaxed(&first->xthread_free) & MI_NOTIFY_MASK, MI_NOTIFY_DONE);
+  mi_tld_t* tld = mi_heap_get_default()->tld;
+  ck_assert_ptr_eq((void*)mi_atomic_load_relaxed(&tld->xnotify), (void*)first);
+  /* the owner's next slow path takes the page out of the full queue */
+  _mi_tld_process_notify(tld);
+  ck_assert(!(first->xowner & MI_PAGE_IN_FULL));
+  ck_assert_uint_eq(mi_atomic_load_relaxed(&first->xthread_free) & MI_NOTIFY_MASK, MI_NOTIFY_NONE);
+  for (size_t i = 16; i < N; i++) mi_free(blocks[i]);
+  mi_free(blocks);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------
+   Abandonment: a thread exits with live blocks; another frees them and
+   collects: the abandoned segment is reclaimed and nothing stays abandoned.
+------------------------------------------------------------------------ */
+static void* alloc_and_exit(void* arg) {
+  void** out = (void**)arg;
+  for (int i = 0; i < 1000; i++) out[i] = mi_malloc((size_t)(16 + (i % 50) * 24));
+  return NULL;
+}
+
+START_TEST(test_internal_abandon_reclaim)
+{
+  static void* blocks[1000];
+  pthread_t t;
+  pthread_create(&t, NULL, &alloc_and_exit, blocks);
+  pthread_join(t, NULL);
+  ck_assert_uint_ge(_mi_segment_abandoned_count(), 1);
+  mi_page_t* page = _mi_segment_page_of_checked(blocks[0]);
+  ck_assert_ptr_nonnull(page);
+  ck_assert_uint_eq(_mi_page_tid(page), 0);     /* abandoned: no owner */
+  for (int i = 0; i < 1000; i++) mi_free(blocks[i]);
+  mi_collect(true);
+  ck_assert_uint_eq(_mi_segment_abandoned_count(), 0);
+}
+END_TEST
+
+static Suite* internal_suite(void)
+{
+  Suite* s = suite_create("internal");
+  TCase* tc = tcase_create("core");
+  tcase_add_test(tc, test_internal_page_lookup);
+  tcase_add_test(tc, test_internal_huge_alignment_map);
+  tcase_add_test(tc, test_internal_used_counts);
+  tcase_add_test(tc, test_internal_full_page_notify);
+  tcase_add_test(tc, test_internal_abandon_reclaim);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+CHECK_MAIN(internal_suite)
