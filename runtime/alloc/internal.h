@@ -216,6 +216,9 @@ void     _mi_stats_process_add(mi_stat_t which, int64_t amount) mi_decl_hidden; 
 void     _mi_stats_process_counter(mi_counter_t which, int64_t amount) mi_decl_hidden;
 void     _mi_stats_print_exit(void) mi_decl_hidden;
 void     _mi_stats_reinit_child(void) mi_decl_hidden;
+void     _mi_stats_snapshot(mi_stats_internal_t* out) mi_decl_hidden;     /* process totals, the calling thread merged */
+void     _mi_stats_to_public(const mi_stats_internal_t* in, const mi_live_t* live, mi_stats_t* out) mi_decl_hidden;
+size_t   _mi_stats_json(const mi_stats_t* st, char* buf, size_t size) mi_decl_hidden; /* bytes needed (excl. NUL) */
 
 /* "random.c" -- pseudo-random numbers */
 void     _mi_random_init(uint64_t rnd[2]) mi_decl_hidden;                  /* seed from the OS */
@@ -274,6 +277,8 @@ void     _mi_page_adopt_segment(mi_heap_t* heap, mi_segment_t* seg) mi_decl_hidd
 bool     _mi_page_reclaim_for_free(mi_segment_t* seg) mi_decl_hidden;     /* a remote freer tidies an abandoned segment */
 size_t   _mi_page_queue_of_size(size_t size) mi_decl_hidden;
 size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
+void     _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) mi_decl_hidden;       /* owner thread only */
+void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;  /* abandoned segment, under the lock */
 
 /* "init.c" -- process and thread lifecycle, deferred free (heartbeat) */
 mi_heap_t* _mi_thread_heap_init(void) mi_decl_hidden;                     /* initialise the calling thread; its default heap */

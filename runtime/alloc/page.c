@@ -712,3 +712,44 @@ bool _mi_page_reclaim_for_free(mi_segment_t* seg) {
   _mi_segment_release_abandoned(seg);
   return true;
 }
+
+/* ------------------------------------------------------------------------
+   Live blocks (statistics): allocated = used - |free| - |remote frees|
+------------------------------------------------------------------------ */
+static size_t list_count(const mi_page_t* page, const mi_block_t* b) {
+  size_t n = 0;
+  for (; b != NULL && n <= page->capacity; b = mi_block_nextx(page, b)) n++;
+  return n;
+}
+
+static void live_add(mi_live_t* live, const mi_page_t* page, size_t n) {
+  live->blocks += n;
+  if (page->kind <= MI_PAGE_MEDIUM) live->normal_bytes += n * page->block_size;
+  else live->huge_bytes += n * page->block_size;
+}
+
+/* The owner counts its heap: remote frees are collected first. */
+void _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) {
+  for (size_t bin = 1; bin < MI_BIN_COUNT; bin++) {
+    for (mi_page_t* page = heap->pages[bin].first; page != NULL; page = page->next) {
+      page_collect_thread_free(page);
+      const size_t nfree = list_count(page, page->free);
+      if (page->used > nfree) live_add(live, page, page->used - nfree);
+    }
+  }
+}
+
+/* Count the pages of a segment nobody owns (abandoned; the caller holds the
+   abandoned lock): remote frees are counted from a snapshot, not taken. */
+void _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) {
+  size_t idx = MI_SEGMENT_FIRST_SLICE;
+  while (idx < MI_SLICE_COUNT) {
+    mi_page_t* page = _mi_segment_slice(seg, idx);
+    if (page->block_size == 0 || page->xowner == MI_XOWNER_CONT) { idx++; continue; }
+    const mi_block_t* tf = (const mi_block_t*)(mi_atomic_load_acquire(&page->xthread_free) & ~MI_NOTIFY_MASK);
+    const size_t gone = list_count(page, page->free) + list_count(page, tf);
+    if (page->used > gone) live_add(live, page, page->used - gone);
+    if (seg->kind == MI_SEGMENT_HUGE) break;
+    idx += page->slice_count;
+  }
+}

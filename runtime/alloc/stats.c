@@ -6,6 +6,7 @@
 #include "internal.h"
 #include <pthread.h>
 #include <stdio.h>    /* snprintf (does not allocate for the formats used) */
+#include <stdarg.h>
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_stats_internal_t stats_process;               /* merged totals */
@@ -166,4 +167,124 @@ void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_m
     if (current_commit != NULL) *current_commit = (c.current < 0 ? 0 : (size_t)c.current);
     if (peak_commit != NULL) *peak_commit = (c.peak < 0 ? 0 : (size_t)c.peak);
   }
+}
+
+/* ------------------------------------------------------------------------
+   The public struct and JSON
+------------------------------------------------------------------------ */
+void _mi_stats_snapshot(mi_stats_internal_t* out) {
+  mi_stats_merge();
+  pthread_mutex_lock(&stats_lock);
+  *out = stats_process;
+  pthread_mutex_unlock(&stats_lock);
+}
+
+static mi_stat_counter_t ctr(const mi_stats_internal_t* in, mi_counter_t c) {
+  mi_stat_counter_t r = { in->counter[c] };
+  return r;
+}
+
+static mi_stat_count_t level(int64_t v) {
+  mi_stat_count_t c = { v, v, v };
+  return c;
+}
+
+void _mi_stats_to_public(const mi_stats_internal_t* in, const mi_live_t* live, mi_stats_t* out) {
+  const size_t size = out->size, version = out->version;
+  memset(out, 0, sizeof(*out));
+  out->size = size;
+  out->version = version;
+  out->reserved = in->count[MI_STAT_RESERVED];
+  out->committed = in->count[MI_STAT_COMMITTED];
+  out->purged.total = in->counter[MI_CTR_PURGED_BYTES];
+  out->malloc_normal = level((int64_t)live->normal_bytes);
+  out->malloc_huge = level((int64_t)live->huge_bytes);
+  out->malloc_blocks = level((int64_t)live->blocks);
+  out->segments = in->count[MI_STAT_SEGMENTS];
+  out->pages = in->count[MI_STAT_PAGES];
+  out->pages_abandoned = in->count[MI_STAT_PAGES_ABANDONED];
+  out->threads = in->count[MI_STAT_THREADS];
+  out->heaps = in->count[MI_STAT_HEAPS];
+  out->mmap_calls = ctr(in, MI_CTR_MMAP_CALLS);
+  out->purge_calls = ctr(in, MI_CTR_PURGE_CALLS);
+  out->page_searches = ctr(in, MI_CTR_PAGE_SEARCHES);
+  out->pages_extended = ctr(in, MI_CTR_PAGES_EXTENDED);
+  out->pages_retired = ctr(in, MI_CTR_PAGES_RETIRED);
+  out->pages_reclaimed = ctr(in, MI_CTR_PAGES_RECLAIMED);
+  out->segments_abandoned = ctr(in, MI_CTR_SEGMENTS_ABANDONED);
+  out->segments_reclaimed = ctr(in, MI_CTR_SEGMENTS_RECLAIMED);
+  out->generic_calls = ctr(in, MI_CTR_GENERIC_CALLS);
+  out->heartbeats = ctr(in, MI_CTR_HEARTBEATS);
+  out->notifications = ctr(in, MI_CTR_NOTIFICATIONS);
+  out->large_allocs = ctr(in, MI_CTR_LARGE_ALLOCS);
+  out->huge_allocs = ctr(in, MI_CTR_HUGE_ALLOCS);
+  for (size_t b = 0; b < MI_BIN_COUNT && b < MI_STAT_BIN_COUNT; b++) out->page_bins[b] = level(in->page_bins[b]);
+}
+
+/* A bounded writer: counts every byte, stores what fits. */
+typedef struct json_out_s { char* buf; size_t size; size_t len; } json_out_t;
+
+static void json_put(json_out_t* o, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+static void json_put(json_out_t* o, const char* fmt, ...) {
+  char tmp[160];
+  va_list args;
+  va_start(args, fmt);
+  int n = vsnprintf(tmp, sizeof(tmp), fmt, args);
+  va_end(args);
+  if (n <= 0) return;
+  for (int i = 0; i < n && i < (int)sizeof(tmp) - 1; i++) {
+    if (o->buf != NULL && o->len + 1 < o->size) o->buf[o->len] = tmp[i];
+    o->len++;
+  }
+}
+
+static void json_count(json_out_t* o, const char* name, mi_stat_count_t c, bool last) {
+  json_put(o, "  \"%s\": { \"total\": %lld, \"peak\": %lld, \"current\": %lld }%s\n",
+           name, (long long)c.total, (long long)c.peak, (long long)c.current, last ? "" : ",");
+}
+
+static void json_counter(json_out_t* o, const char* name, mi_stat_counter_t c) {
+  json_put(o, "  \"%s\": { \"total\": %lld },\n", name, (long long)c.total);
+}
+
+size_t _mi_stats_json(const mi_stats_t* st, char* buf, size_t size) {
+  json_out_t o = { buf, size, 0 };
+  size_t elapsed, utime, stime, rss, peak_rss, faults;
+  _mi_os_process_info(&elapsed, &utime, &stime, &rss, &peak_rss, &faults);
+  json_put(&o, "{\n  \"version\": %d,\n  \"mimalloc_version\": %d,\n  \"allocator\": \"mirt %d.%d.%d\",\n",
+           MI_STAT_VERSION, MI_MALLOC_VERSION, MIRT_VERSION_MAJOR, MIRT_VERSION_MINOR, MIRT_VERSION_PATCH);
+  json_put(&o, "  \"process\": { \"elapsed_msecs\": %zu, \"user_msecs\": %zu, \"system_msecs\": %zu, \"rss\": %zu, \"peak_rss\": %zu, \"page_faults\": %zu },\n",
+           elapsed, utime, stime, rss, peak_rss, faults);
+  json_count(&o, "reserved", st->reserved, false);
+  json_count(&o, "committed", st->committed, false);
+  json_count(&o, "purged", st->purged, false);
+  json_count(&o, "malloc_normal", st->malloc_normal, false);
+  json_count(&o, "malloc_huge", st->malloc_huge, false);
+  json_count(&o, "malloc_blocks", st->malloc_blocks, false);
+  json_count(&o, "segments", st->segments, false);
+  json_count(&o, "pages", st->pages, false);
+  json_count(&o, "pages_abandoned", st->pages_abandoned, false);
+  json_count(&o, "threads", st->threads, false);
+  json_count(&o, "heaps", st->heaps, false);
+  json_counter(&o, "mmap_calls", st->mmap_calls);
+  json_counter(&o, "purge_calls", st->purge_calls);
+  json_counter(&o, "page_searches", st->page_searches);
+  json_counter(&o, "pages_extended", st->pages_extended);
+  json_counter(&o, "pages_retired", st->pages_retired);
+  json_counter(&o, "pages_reclaimed", st->pages_reclaimed);
+  json_counter(&o, "segments_abandoned", st->segments_abandoned);
+  json_counter(&o, "segments_reclaimed", st->segments_reclaimed);
+  json_counter(&o, "generic_calls", st->generic_calls);
+  json_counter(&o, "heartbeats", st->heartbeats);
+  json_counter(&o, "notifications", st->notifications);
+  json_counter(&o, "large_allocs", st->large_allocs);
+  json_counter(&o, "huge_allocs", st->huge_allocs);
+  json_put(&o, "  \"page_bins\": [");
+  for (size_t b = 0; b < MI_STAT_BIN_COUNT; b++) {
+    json_put(&o, "%s{ \"block_size\": %zu, \"current\": %lld }", b == 0 ? "" : ", ",
+             (b >= 1 && b <= MI_BIN_MEDIUM_MAX ? _mi_bin_size(b) : 0), (long long)st->page_bins[b].current);
+  }
+  json_put(&o, "]\n}\n");
+  if (buf != NULL && size > 0) buf[o.len < size ? o.len : size - 1] = 0;
+  return o.len;
 }

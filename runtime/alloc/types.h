@@ -20,6 +20,7 @@
 #include <stdint.h>   /* uintptr_t */
 #include <stdbool.h>
 #include "atomic.h"
+#include "mimalloc-stats.h"
 
 /* ------------------------------------------------------------------------
    Build modes (set by configure in config.h)
@@ -191,11 +192,7 @@ typedef struct mi_segment_s {
 /* ------------------------------------------------------------------------
    Statistics (internal representation; mimalloc-stats.h is the public one)
 ------------------------------------------------------------------------ */
-typedef struct mi_stat_count_s {
-  int64_t total;               /* cumulative amount added */
-  int64_t current;
-  int64_t peak;
-} mi_stat_count_t;
+/* mi_stat_count_t (total, peak, current) comes from mimalloc-stats.h */
 
 typedef enum mi_stat_e {
   MI_STAT_RESERVED,            /* bytes of address space reserved */
@@ -230,6 +227,13 @@ typedef enum mi_counter_e {
   MI_CTR_HUGE_ALLOCS,
   MI_CTR_COUNT_LAST
 } mi_counter_t;
+
+/* Live blocks and bytes found by walking pages (statistics, tests). */
+typedef struct mi_live_s {
+  size_t blocks;
+  size_t normal_bytes;         /* small and medium blocks */
+  size_t huge_bytes;           /* large and huge blocks */
+} mi_live_t;
 
 typedef struct mi_stats_internal_s {
   mi_stat_count_t count[MI_STAT_COUNT_LAST];
