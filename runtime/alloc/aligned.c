@@ -25,7 +25,7 @@ static void* malloc_aligned_overalloc(mi_heap_t* heap, size_t size, size_t align
   if (adjust != 0) {
     /* the allocating thread owns the page: it may set the flag */
     mi_page_t* page = _mi_segment_page_of_checked(base);
-    if (page != NULL) page->xowner |= MI_PAGE_HAS_ALIGNED;
+    if (page != NULL) mi_page_flag_set(page, MI_PAGE_HAS_ALIGNED);
   }
   mi_assert_internal(is_aligned_at(p, alignment, offset));
   return p;

@@ -20,7 +20,7 @@ void* _mi_page_block_start(const mi_page_t* page, const void* p) {
 /* Resolve the descriptor found by masking (a continuation slice, or the
    empty slots of a huge segment) to the page itself. */
 static inline mi_page_t* page_resolve(mi_page_t* slice) {
-  if (slice->xowner == MI_XOWNER_CONT) return (mi_page_t*)((uint8_t*)slice - slice->back);
+  if (mi_page_is_cont(slice)) return (mi_page_t*)((uint8_t*)slice - slice->back);
   if (slice->block_size == 0) {
     mi_segment_t* seg = _mi_page_segment(slice);
     if (_mi_segment_is_valid_header(seg) && seg->kind == MI_SEGMENT_HUGE) return _mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE);
@@ -34,7 +34,7 @@ mi_page_t* _mi_checked_page_of(const void* p, const char* op) {
     _mi_error_message(EINVAL, "%s: invalid pointer %p (not a block allocated by mirt)\n", op, p);
     return NULL;
   }
-  if ((page->xowner & MI_PAGE_HAS_ALIGNED) == 0 && _mi_page_block_start(page, p) != p) {
+  if ((mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) == 0 && _mi_page_block_start(page, p) != p) {
     _mi_error_message(EINVAL, "%s: invalid pointer %p (inside a block of %zu B, page %p)\n", op, p, page->block_size, (void*)page);
     return NULL;
   }
@@ -70,7 +70,7 @@ static bool check_block(mi_page_t* page, void* p, mi_block_t* b) {
     _mi_error_message(EINVAL, "invalid pointer %p (not a live block: block %zu B, page %p)\n", p, page->block_size, (void*)page);
     return false;
   }
-  if ((page->xowner & MI_PAGE_HAS_ALIGNED) == 0 && (void*)b != p) {
+  if ((mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) == 0 && (void*)b != p) {
     _mi_error_message(EINVAL, "invalid pointer %p (inside a block of %zu B, page %p)\n", p, page->block_size, (void*)page);
     return false;
   }
@@ -127,7 +127,7 @@ static mi_decl_noinline void free_remote(mi_page_t* page, mi_block_t* b) {
 ------------------------------------------------------------------------ */
 void _mi_free_generic(mi_page_t* page, void* p) {
   page = page_resolve(page);
-  const uintptr_t xo = page->xowner;
+  const uintptr_t xo = mi_page_xowner(page);
   if (mi_unlikely(page->block_size == 0)) {
     _mi_error_message(EINVAL, "free: invalid pointer %p (no block there, page %p)\n", p, (void*)page);
     return;

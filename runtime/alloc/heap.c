@@ -245,7 +245,7 @@ static bool abandoned_segment_visit(mi_segment_t* seg, void* varg) {
   size_t idx = MI_SEGMENT_FIRST_SLICE;
   while (idx < MI_SLICE_COUNT) {
     mi_page_t* page = _mi_segment_slice(seg, idx);
-    if (page->block_size == 0 || page->xowner == MI_XOWNER_CONT) { idx++; continue; }
+    if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
     if (v->tag < 0 || (int)page->tag == v->tag) {
       if (!visit_page(NULL, page, v->visit_blocks, v->visitor, v->arg)) { v->ok = false; return false; }
     }

@@ -110,8 +110,14 @@ static inline mi_segment_t* _mi_page_segment(const mi_page_t* page) {
 static inline bool _mi_segment_is_valid_header(const mi_segment_t* seg) {
   return seg->cookie == ((uintptr_t)seg ^ _mi_process_cookie);
 }
+/* xowner is read by any thread and written by the owner: relaxed atomics. */
+static inline uintptr_t mi_page_xowner(const mi_page_t* page) { return mi_atomic_load_relaxed(&page->xowner); }
+static inline void mi_page_set_xowner(mi_page_t* page, uintptr_t v) { mi_atomic_store_relaxed(&page->xowner, v); }
+static inline void mi_page_flag_set(mi_page_t* page, uintptr_t f) { mi_page_set_xowner(page, mi_page_xowner(page) | f); }
+static inline void mi_page_flag_clear(mi_page_t* page, uintptr_t f) { mi_page_set_xowner(page, mi_page_xowner(page) & ~f); }
+static inline bool mi_page_is_cont(const mi_page_t* page) { return mi_page_xowner(page) == MI_XOWNER_CONT; }
 static inline uintptr_t _mi_page_tid(const mi_page_t* page) {
-  return page->xowner & ~MI_PAGE_FLAGS_MASK;
+  return mi_page_xowner(page) & ~MI_PAGE_FLAGS_MASK;
 }
 static inline size_t _mi_page_size(const mi_page_t* page) {
   return page->reserved * page->block_size;
@@ -390,7 +396,7 @@ retire:
 #if MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN
   _mi_free_generic(page, p);
 #else
-  if (mi_likely(page->xowner == _mi_thread_id())) {
+  if (mi_likely(mi_page_xowner(page) == _mi_thread_id())) {
     mi_block_t* b = (mi_block_t*)p;
     mi_block_set_nextx(page, b, page->local_free);
     page->local_free = b;

@@ -29,7 +29,7 @@ const mi_page_t _mi_page_empty;
    Page queues and the direct table
 ------------------------------------------------------------------------ */
 static inline bool page_in_full(const mi_page_t* page) {
-  return (page->xowner & MI_PAGE_IN_FULL) != 0;
+  return (mi_page_xowner(page) & MI_PAGE_IN_FULL) != 0;
 }
 
 static inline mi_page_queue_t* page_queue_of(mi_heap_t* heap, const mi_page_t* page) {
@@ -253,7 +253,7 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
 static bool page_to_full(mi_heap_t* heap, mi_page_t* page) {
   if (!page_arm(page)) return false;
   queue_remove(heap, &heap->pages[page->bin], page);
-  page->xowner |= MI_PAGE_IN_FULL;
+  mi_page_flag_set(page, MI_PAGE_IN_FULL);
   queue_push_back(heap, &heap->pages[MI_BIN_FULL], page);
   return true;
 }
@@ -262,7 +262,7 @@ void _mi_page_unfull(mi_page_t* page) {
   mi_heap_t* heap = page->heap;
   if (!page_in_full(page)) return;
   queue_remove(heap, &heap->pages[MI_BIN_FULL], page);
-  page->xowner &= ~MI_PAGE_IN_FULL;
+  mi_page_flag_clear(page, MI_PAGE_IN_FULL);
   _mi_page_disarm(page);   /* if it is on the notify stack, the drain will see it is no longer full */
   queue_push_back(heap, &heap->pages[page->bin], page);
 }
@@ -388,11 +388,7 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   page->keys[0] = (uintptr_t)_mi_random_next(tld->rnd);
   page->keys[1] = (uintptr_t)_mi_random_next(tld->rnd);
 #endif
-  page->xowner = tld->tid
-#if MI_DEBUG > 1 || MI_SECURE > 0
-    | MI_PAGE_CHECKED
-#endif
-    ;
+  mi_page_set_xowner(page, tld->tid | MI_PAGE_INIT_FLAGS);
   heap->page_count++;
   mi_stat_add(&tld->stats, MI_STAT_PAGES, 1);
   tld->stats.page_bins[bin]++;
@@ -478,7 +474,7 @@ static mi_page_t* page_fresh_single(mi_heap_t* heap, size_t size, size_t alignme
     mi_counter_add(&tld->stats, MI_CTR_HUGE_ALLOCS, 1);
   }
   page_arm(page);
-  page->xowner |= MI_PAGE_IN_FULL;
+  mi_page_flag_set(page, MI_PAGE_IN_FULL);
   queue_push_back(heap, &heap->pages[MI_BIN_FULL], page);
   return page;
 }
@@ -564,7 +560,7 @@ static void page_abandon_visitor(mi_heap_t* heap, mi_page_t* page, void* arg) {
   (void)arg;
   if (page_is_empty(page)) { _mi_page_free(page, true); return; }
   queue_remove(heap, page_queue_of(heap, page), page);
-  page->xowner &= MI_PAGE_HAS_ALIGNED;   /* tid 0: any free is a remote free now */
+  mi_page_set_xowner(page, mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED);   /* tid 0: any free is a remote free now */
   page->heap = NULL;
   page->retired = 0;
   heap->page_count--;
@@ -620,16 +616,12 @@ static void page_adopt(mi_heap_t* heap, mi_page_t* page) {
   page->tag = (uint8_t)heap->tag;
   page->retired = 0;
   page->next = page->prev = NULL;
-  page->xowner = tld->tid | (page->xowner & MI_PAGE_HAS_ALIGNED)
-#if MI_DEBUG > 1 || MI_SECURE > 0
-    | MI_PAGE_CHECKED
-#endif
-    ;
+  mi_page_set_xowner(page, tld->tid | (mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) | MI_PAGE_INIT_FLAGS);
   heap->page_count++;
   mi_stat_add(&tld->stats, MI_STAT_PAGES_ABANDONED, -1);
   mi_counter_add(&tld->stats, MI_CTR_PAGES_RECLAIMED, 1);
   if (page_is_empty(page)) {
-    page->xowner &= ~MI_PAGE_IN_FULL;
+    mi_page_flag_clear(page, MI_PAGE_IN_FULL);
     queue_push_back(heap, &heap->pages[page->bin], page);
     _mi_page_free(page, true);
     return;
@@ -638,7 +630,7 @@ static void page_adopt(mi_heap_t* heap, mi_page_t* page) {
   if (page->kind == MI_PAGE_LARGE || page->kind == MI_PAGE_HUGE ||
       (page->free == NULL && page->capacity == page->reserved)) {
     if (page_arm(page)) {
-      page->xowner |= MI_PAGE_IN_FULL;
+      mi_page_flag_set(page, MI_PAGE_IN_FULL);
       queue_push_back(heap, &heap->pages[MI_BIN_FULL], page);
       return;
     }
@@ -658,7 +650,7 @@ void _mi_page_adopt_segment(mi_heap_t* heap, mi_segment_t* seg) {
     size_t idx = MI_SEGMENT_FIRST_SLICE;
     while (idx < MI_SLICE_COUNT) {
       mi_page_t* page = _mi_segment_slice(seg, idx);
-      if (page->block_size == 0 || page->xowner == MI_XOWNER_CONT) { idx++; continue; }
+      if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
       const size_t n = page->slice_count;
       page_adopt(heap, page);
       idx += n;
@@ -688,7 +680,7 @@ bool _mi_page_reclaim_for_free(mi_segment_t* seg) {
   else {
     for (size_t idx = MI_SEGMENT_FIRST_SLICE; idx < MI_SLICE_COUNT; ) {
       mi_page_t* page = _mi_segment_slice(seg, idx);
-      if (page->block_size == 0 || page->xowner == MI_XOWNER_CONT) { idx++; continue; }
+      if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
       if (!page_is_empty(page)) all_free = false;
       idx += page->slice_count;
     }
@@ -702,7 +694,7 @@ bool _mi_page_reclaim_for_free(mi_segment_t* seg) {
     }
     for (size_t idx = MI_SEGMENT_FIRST_SLICE; idx < MI_SLICE_COUNT && seg->kind == MI_SEGMENT_NORMAL; ) {
       mi_page_t* page = _mi_segment_slice(seg, idx);
-      if (page->block_size == 0 || page->xowner == MI_XOWNER_CONT) { idx++; continue; }
+      if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
       const size_t n = page->slice_count;
       _mi_segment_page_release_unowned(page);
       _mi_stats_process_add(MI_STAT_PAGES_ABANDONED, -1);
@@ -745,7 +737,7 @@ void _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) {
   size_t idx = MI_SEGMENT_FIRST_SLICE;
   while (idx < MI_SLICE_COUNT) {
     mi_page_t* page = _mi_segment_slice(seg, idx);
-    if (page->block_size == 0 || page->xowner == MI_XOWNER_CONT) { idx++; continue; }
+    if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
     const mi_block_t* tf = (const mi_block_t*)(mi_atomic_load_acquire(&page->xthread_free) & ~MI_NOTIFY_MASK);
     const size_t gone = list_count(page, page->free) + list_count(page, tf);
     if (page->used > gone) live_add(live, page, page->used - gone);

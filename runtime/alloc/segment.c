@@ -136,7 +136,7 @@ mi_page_t* _mi_segment_page_of_checked(const void* p) {
     const size_t idx = ((uintptr_t)p - (uintptr_t)seg) >> MI_SLICE_SHIFT;
     if (idx < MI_SEGMENT_FIRST_SLICE) return NULL;
     page = _mi_segment_slice(seg, idx);
-    if (page->xowner == MI_XOWNER_CONT) page = (mi_page_t*)((uint8_t*)page - page->back);
+    if (mi_page_is_cont(page)) page = (mi_page_t*)((uint8_t*)page - page->back);
   }
   if (page->block_size == 0) return NULL;
   if ((uint8_t*)p < page->page_start || (uint8_t*)p >= page->page_start + _mi_page_size(page)) return NULL;
@@ -405,7 +405,7 @@ static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t id
   page->page_start = (uint8_t*)seg + idx * MI_SLICE_SIZE;
   for (size_t i = 1; i < n; i++) {
     mi_page_t* cont = _mi_segment_slice(seg, idx + i);
-    cont->xowner = MI_XOWNER_CONT;
+    mi_page_set_xowner(cont, MI_XOWNER_CONT);
     cont->back = (uint32_t)(i << MI_PAGE_DESC_SHIFT);
   }
   return page;
@@ -476,7 +476,7 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
   const bool large = (page->kind == MI_PAGE_LARGE);
   for (size_t i = 1; i < n; i++) {
     mi_page_t* cont = _mi_segment_slice(seg, idx + i);
-    cont->xowner = 0;
+    mi_page_set_xowner(cont, 0);
     cont->back = 0;
   }
   memset(page, 0, sizeof(*page));

@@ -102,6 +102,11 @@ typedef struct mi_block_s {
 #define MI_PAGE_HAS_ALIGNED     ((uintptr_t)2)  /* blocks may be freed by interior pointers */
 #define MI_PAGE_CHECKED         ((uintptr_t)4)  /* every free goes through the checked path */
 #define MI_PAGE_FLAGS_MASK      ((uintptr_t)7)
+#if MI_DEBUG > 1 || MI_SECURE > 0
+#define MI_PAGE_INIT_FLAGS      MI_PAGE_CHECKED   /* checked builds: every free takes the checked path */
+#else
+#define MI_PAGE_INIT_FLAGS      ((uintptr_t)0)
+#endif
 #define MI_XOWNER_CONT          (~(uintptr_t)0)
 
 /* States of a page's remote-free list, in the low 2 bits of `xthread_free`:
@@ -127,7 +132,7 @@ typedef struct mi_page_s {
   /* -- first cache line: everything the fast paths touch -- */
   mi_block_t*       free;          /* allocation pops here */
   mi_block_t*       local_free;    /* frees by the owner push here */
-  uintptr_t         xowner;        /* owner thread id | MI_PAGE_* flags (read by any thread) */
+  mi_atomic_t       xowner;        /* owner thread id | MI_PAGE_* flags (read by any thread) */
   uint32_t          used;          /* blocks allocated + in `free` + in `xthread_free` (see page.c) */
   uint32_t          capacity;      /* blocks threaded into the lists so far */
   uint32_t          reserved;      /* blocks that fit in the page */
