@@ -25,6 +25,7 @@ static mi_atomic_t abandoned_purge_due;   /* earliest purge deadline among aband
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t* cache_list;
 static size_t cache_count;
+static mi_atomic_t cache_nonempty;   /* peeked without the lock */
 #define MI_SEGMENT_CACHE_MAX  16
 
 /* ------------------------------------------------------------------------
@@ -295,13 +296,14 @@ static void segment_init_header(mi_segment_t* seg, size_t size, mi_segment_kind_
 }
 
 static mi_segment_t* segment_cache_pop(void) {
-  if (cache_list == NULL) return NULL;
+  if (mi_atomic_load_relaxed(&cache_nonempty) == 0) return NULL;
   pthread_mutex_lock(&cache_lock);
   mi_segment_t* seg = cache_list;
   if (seg != NULL) {
     cache_list = seg->next;
     cache_count--;
   }
+  mi_atomic_store_relaxed(&cache_nonempty, cache_count);
   pthread_mutex_unlock(&cache_lock);
   return seg;
 }
@@ -315,6 +317,7 @@ static void segment_cache_push(mi_segment_t* seg) {
     seg->next = cache_list;
     cache_list = seg;
     cache_count++;
+    mi_atomic_store_relaxed(&cache_nonempty, cache_count);
     seg = NULL;
   }
   pthread_mutex_unlock(&cache_lock);
@@ -328,6 +331,7 @@ void _mi_segment_cache_collect(bool force) {
   mi_segment_t* list = cache_list;
   cache_list = NULL;
   cache_count = 0;
+  mi_atomic_store_relaxed(&cache_nonempty, 0);
   pthread_mutex_unlock(&cache_lock);
   while (list != NULL) {
     mi_segment_t* next = list->next;
@@ -575,8 +579,9 @@ void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
   if (abandoned_list != NULL) abandoned_list->prev = seg;
   abandoned_list = seg;
   mi_atomic_add_relaxed(&abandoned_count, 1);
+  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
   pthread_mutex_unlock(&abandoned_lock);
-  abandoned_note_purge(seg->purge_expire);
+  abandoned_note_purge(expire);
 }
 
 static void abandoned_unlink(mi_segment_t* seg) {
@@ -637,8 +642,9 @@ void _mi_segment_release_abandoned(mi_segment_t* seg) {
   if (abandoned_list != NULL) abandoned_list->prev = seg;
   abandoned_list = seg;
   mi_atomic_add_relaxed(&abandoned_count, 1);
+  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
   pthread_mutex_unlock(&abandoned_lock);
-  abandoned_note_purge(seg->purge_expire);
+  abandoned_note_purge(expire);
 }
 
 /* Visit abandoned segments under the lock (for mi_abandoned_visit_blocks). */
