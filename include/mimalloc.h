@@ -449,6 +449,7 @@ typedef enum mi_option_e {
   /* mirt extensions */
   mi_option_heartbeat_period,         /* allocation slow paths between deferred-free heartbeats (mirt) */
   mi_option_large_purge_delay,        /* ms before freed large/huge blocks are purged (mirt) */
+  mi_option_zero_freed,               /* secure and debug builds: zero blocks when they are freed (mirt) */
   _mi_option_last,
   /* legacy names */
   mi_option_large_os_pages = mi_option_allow_large_os_pages,

@@ -33,7 +33,7 @@ static void* malloc_aligned_overalloc(mi_heap_t* heap, size_t size, size_t align
 
 void* _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment, size_t offset, bool zero) {
   if (mi_unlikely(alignment == 0 || !mi_is_power_of_two(alignment))) {
-    _mi_error_message(EINVAL, "aligned allocation: alignment %zu is not a power of two (size %zu)\n", alignment, size);
+    _mi_error_message(EINVAL, "error: malloc: invalid alignment %zu (not a power of two; size %zu)\n", alignment, size);
     errno = EINVAL;
     return NULL;
   }
@@ -57,16 +57,18 @@ void* _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment,
         mi_free(p);
       }
     }
+#if MI_SECURE == 0
     else if (need > MI_MEDIUM_OBJ_SIZE_MAX && need <= MI_LARGE_OBJ_SIZE_MAX && alignment <= MI_SLICE_SIZE) {
       return _mi_heap_malloc_zero(heap, size, zero);   /* large blocks start on a slice boundary */
     }
+#endif
   }
   return malloc_aligned_overalloc(heap, size, alignment, offset, zero);
 }
 
 void* _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, size_t alignment, size_t offset, bool zero) {
   if (mi_unlikely(alignment == 0 || !mi_is_power_of_two(alignment))) {
-    _mi_error_message(EINVAL, "aligned reallocation: alignment %zu is not a power of two\n", alignment);
+    _mi_error_message(EINVAL, "error: realloc: invalid alignment %zu (not a power of two)\n", alignment);
     errno = EINVAL;
     return NULL;
   }

@@ -34,7 +34,7 @@ static mi_decl_noinline void heap_housekeeping(mi_heap_t* heap, mi_tld_t* tld) {
 
 void* _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignment) {
   /* sizes above the direct table: the bin's first page may have a block */
-  if (size > MI_SMALL_SIZE_MAX_ && size <= MI_MEDIUM_OBJ_SIZE_MAX - MI_PADDING_SIZE && alignment == 0) {
+  if (size > MI_DIRECT_SIZE_MAX && size <= MI_MEDIUM_OBJ_SIZE_MAX - MI_PADDING_SIZE && alignment == 0) {
     mi_page_t* page = heap->pages[_mi_bin(size + MI_PADDING_SIZE)].first;
     if (page != NULL && page->free != NULL) return _mi_page_malloc(heap, page, size, zero);
   }
@@ -45,7 +45,7 @@ void* _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignme
   mi_tld_t* tld = heap->tld;
 #if MI_DEBUG > 0
   if (tld->tid != _mi_thread_id()) {
-    _mi_error_message(EINVAL, "heap %p is used to allocate on a thread that does not own it\n", (void*)heap);
+    _mi_error_message(EINVAL, "error: malloc: heap %p is used to allocate on a thread that does not own it\n", (void*)heap);
   }
 #endif
   tld->generic_count++;
@@ -86,8 +86,8 @@ void* mi_malloc_small(size_t size) {
 
 void* _mi_heap_malloc_zero(mi_heap_t* heap, size_t size, bool zero) {
   if (!zero) return mi_heap_malloc_inline(heap, size);
-  if (mi_likely(size <= MI_SMALL_SIZE_MAX_)) {
-    mi_page_t* page = heap->pages_direct[(size + 15) >> 4];
+  if (mi_likely(size <= MI_DIRECT_SIZE_MAX)) {
+    mi_page_t* page = heap->pages_direct[mi_direct_index(size)];
     if (mi_likely(page->free != NULL)) return _mi_page_malloc(heap, page, size, true);
   }
   return _mi_malloc_generic(heap, size, true, 0);

@@ -28,59 +28,72 @@ static inline mi_page_t* page_resolve(mi_page_t* slice) {
   return slice;
 }
 
-mi_page_t* _mi_checked_page_of(const void* p, const char* op) {
-  mi_page_t* page = _mi_segment_page_of_checked(p);
-  if (page == NULL) {
-    _mi_error_message(EINVAL, "%s: invalid pointer %p (not a block allocated by mirt)\n", op, p);
-    return NULL;
-  }
-  if ((mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) == 0 && _mi_page_block_start(page, p) != p) {
-    _mi_error_message(EINVAL, "%s: invalid pointer %p (inside a block of %zu B, page %p)\n", op, p, page->block_size, (void*)page);
-    return NULL;
-  }
-  return page;
-}
-
 /* ------------------------------------------------------------------------
-   Checked builds: misuse detection on every free
+   Validating a pointer before it is freed, reallocated or measured.  The
+   default build checks what is cheap (the segment map, block starts);
+   checked builds (secure, debug) also find double frees and overflows.
 ------------------------------------------------------------------------ */
 #if MI_DEBUG > 1 || MI_SECURE > 0
 static bool list_contains(const mi_page_t* page, const mi_block_t* list, const mi_block_t* b) {
   size_t guard = 0;
   while (list != NULL && guard++ <= page->capacity) {
     if (list == b) return true;
+    if (!mi_page_contains(page, list)) return false;   /* corrupted: never follow */
     list = mi_block_nextx(page, list);
   }
   return false;
 }
 
-/* A double free leaves the block in one of the page's lists. */
-static bool check_double_free(mi_page_t* page, mi_block_t* b) {
+/* A free block's first word decodes to a block of its page (or the end of
+   its list); only then are the lists searched, so live blocks cost little. */
+static bool block_is_free(const mi_page_t* page, const mi_block_t* b) {
+  const mi_block_t* next = mi_block_nextx(page, b);
+  if (next != NULL && !mi_page_contains(page, next)) return false;
   const bool owner = (_mi_page_tid(page) == _mi_thread_id());
-  bool found = list_contains(page, owner ? page->free : NULL, b) || list_contains(page, owner ? page->local_free : NULL, b) ||
-               list_contains(page, (const mi_block_t*)(mi_atomic_load_acquire(&page->xthread_free) & ~MI_NOTIFY_MASK), b);
-  if (found) {
-    _mi_error_message(EAGAIN, "double free of %p (block %zu B, page %p)\n", (void*)b, page->block_size, (void*)page);
-  }
-  return found;
+  const mi_block_t* tf = (const mi_block_t*)(mi_atomic_load_acquire(&page->xthread_free) & ~MI_NOTIFY_MASK);
+  return (owner && (list_contains(page, page->free, b) || list_contains(page, page->local_free, b))) ||
+         list_contains(page, tf, b);
 }
+#endif
 
-static bool check_block(mi_page_t* page, void* p, mi_block_t* b) {
-  if ((uint8_t*)b < page->page_start || (uint8_t*)b >= page->page_start + (size_t)page->capacity * page->block_size) {
-    _mi_error_message(EINVAL, "invalid pointer %p (not a live block: block %zu B, page %p)\n", p, page->block_size, (void*)page);
+/* Is `p` (in `page`; `b` the start of its block) a live block, or an
+   aligned pointer into one?  Reports and returns false otherwise. */
+static bool block_check(mi_page_t* page, const void* p, const mi_block_t* b, const char* op) {
+  if (!mi_page_contains(page, b) || (b != p && !(mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED))) {
+    _mi_error_message(EINVAL, "error: %s: invalid pointer %p (inside a block of %zu B, page %p)\n", op, p, page->block_size, (void*)page);
     return false;
   }
-  if ((mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) == 0 && (void*)b != p) {
-    _mi_error_message(EINVAL, "invalid pointer %p (inside a block of %zu B, page %p)\n", p, page->block_size, (void*)page);
+#if MI_DEBUG > 1 || MI_SECURE > 0
+  const size_t ofs = (size_t)((const uint8_t*)b - page->page_start);
+  if (ofs % page->block_size != 0 || ofs / page->block_size >= page->capacity) {
+    _mi_error_message(EINVAL, "error: %s: invalid pointer %p (not a live block: block %zu B, page %p)\n", op, p, page->block_size, (void*)page);
     return false;
   }
-  if (check_double_free(page, b)) return false;
-#if MI_DEBUG > 1
-  if (page->block_size > sizeof(mi_block_t)) memset((uint8_t*)b + sizeof(mi_block_t), 0xDF, _mi_page_block_usable(page) - sizeof(mi_block_t));
+  if (block_is_free(page, b)) {
+    if (op[0] == 'u') _mi_error_message(EINVAL, "error: %s: invalid pointer %p (a freed block of %zu B, page %p)\n", op, p, page->block_size, (void*)page);
+    else _mi_error_message(EAGAIN, "error: %s: double free of %p (block %zu B, page %p)\n", op, p, page->block_size, (void*)page);
+    return false;
+  }
+#if MI_PADDING
+  const uintptr_t* pad = (const uintptr_t*)((const uint8_t*)b + _mi_page_block_usable(page));
+  if (pad[0] != mi_block_canary(page, b) || pad[1] != ~pad[0]) {
+    _mi_error_message(EFAULT, "error: %s: buffer overflow after %p (block %zu B, page %p)\n", op, p, page->block_size, (void*)page);
+    return false;
+  }
+#endif
 #endif
   return true;
 }
-#endif
+
+mi_page_t* _mi_checked_page_of(const void* p, const char* op) {
+  mi_page_t* page = _mi_segment_page_of_checked(p);
+  if (page == NULL) {
+    _mi_error_message(EINVAL, "error: %s: invalid pointer %p (not allocated by mirt)\n", op, p);
+    return NULL;
+  }
+  if (!block_check(page, p, (const mi_block_t*)_mi_page_block_start(page, p), op)) return NULL;
+  return page;
+}
 
 /* ------------------------------------------------------------------------
    Frees from other threads
@@ -129,12 +142,16 @@ void _mi_free_generic(mi_page_t* page, void* p) {
   page = page_resolve(page);
   const uintptr_t xo = mi_page_xowner(page);
   if (mi_unlikely(page->block_size == 0)) {
-    _mi_error_message(EINVAL, "free: invalid pointer %p (no block there, page %p)\n", p, (void*)page);
+    _mi_error_message(EINVAL, "error: free: invalid pointer %p (not a live block, page %p)\n", p, (void*)page);
     return;
   }
   mi_block_t* b = (mi_block_t*)((xo & MI_PAGE_HAS_ALIGNED) ? _mi_page_block_start(page, p) : p);
 #if MI_DEBUG > 1 || MI_SECURE > 0
-  if (!check_block(page, p, b)) return;
+  if (!block_check(page, p, b, "free")) return;
+  if (mi_option_is_enabled(mi_option_zero_freed)) memset((uint8_t*)b + sizeof(mi_block_t), 0, _mi_page_block_usable(page) - sizeof(mi_block_t));
+#if MI_DEBUG > 1
+  else if (_mi_page_block_usable(page) > sizeof(mi_block_t)) memset((uint8_t*)b + sizeof(mi_block_t), 0xDF, _mi_page_block_usable(page) - sizeof(mi_block_t));
+#endif
 #endif
   if ((xo & ~MI_PAGE_FLAGS_MASK) == _mi_thread_id()) {
     mi_block_set_nextx(page, b, page->local_free);
@@ -156,7 +173,7 @@ void _mi_free_unmapped(void* p) {
     _mi_free_generic(page, p);
     return;
   }
-  _mi_error_message(EINVAL, "free: invalid pointer %p (not allocated by mirt)\n", p);
+  _mi_error_message(EINVAL, "error: free: invalid pointer %p (not allocated by mirt)\n", p);
 }
 
 /* ------------------------------------------------------------------------
@@ -209,10 +226,13 @@ size_t _mi_usable_size_checked(const void* p, const char* op) {
     page = _mi_segment_page_of_checked(p);
   }
   if (page == NULL) {
-    _mi_error_message(EINVAL, "%s: invalid pointer %p (not allocated by mirt)\n", op, p);
+    _mi_error_message(EINVAL, "error: %s: invalid pointer %p (not allocated by mirt)\n", op, p);
     return 0;
   }
   const uint8_t* block = (const uint8_t*)_mi_page_block_start(page, p);
+#if MI_DEBUG > 1 || MI_SECURE > 0
+  if (!block_check(page, p, (const mi_block_t*)block, op)) return 0;
+#endif
   return _mi_page_block_usable(page) - (size_t)((const uint8_t*)p - block);
 }
 

@@ -9,7 +9,7 @@
 static bool heap_is_owned_here(const mi_heap_t* heap, const char* op) {
   if (heap == NULL || !mi_heap_is_initialized(heap)) return false;
   if (heap->tld->tid != _mi_thread_id()) {
-    _mi_error_message(EINVAL, "%s: heap %p belongs to another thread\n", op, (const void*)heap);
+    _mi_error_message(EINVAL, "error: %s: heap %p belongs to another thread\n", op, (const void*)heap);
     return false;
   }
   return true;
@@ -259,7 +259,7 @@ bool mi_abandoned_visit_blocks(mi_subproc_id_t subproc_id, int heap_tag, bool vi
   (void)subproc_id;
   if (visitor == NULL) return false;
   if (!mi_option_is_enabled(mi_option_visit_abandoned)) {
-    _mi_error_message(EFAULT, "mi_abandoned_visit_blocks needs the option visit_abandoned (MIMALLOC_VISIT_ABANDONED=1)\n");
+    _mi_warning_message("mi_abandoned_visit_blocks needs the option visit_abandoned (MIMALLOC_VISIT_ABANDONED=1)\n");
     return false;
   }
   abandoned_visit_t v = { heap_tag, visit_blocks, visitor, arg, true };

@@ -150,6 +150,18 @@ static inline void mi_block_set_nextx(const mi_page_t* page, mi_block_t* b, cons
 #endif
 }
 
+/* Is `b` a possible block address of the page (inside its block area)? */
+static inline bool mi_page_contains(const mi_page_t* page, const void* b) {
+  return (const uint8_t*)b >= page->page_start && (const uint8_t*)b < page->page_start + (size_t)page->reserved * page->block_size;
+}
+
+/* Canary stored in the padding after each block (secure builds): a secret
+   function of the block address, so an overflow cannot forge it. */
+#define MI_CANARY_MAGIC ((uintptr_t)0x6d69727463616e79ULL)   /* "mirtcany" */
+static inline uintptr_t mi_block_canary(const mi_page_t* page, const void* b) {
+  return ((uintptr_t)b ^ page->keys[1] ^ MI_CANARY_MAGIC) * 0x9E3779B97F4A7C15ULL;
+}
+
 /* ------------------------------------------------------------------------
    Thread-local default heap; the static empty heap and page
 ------------------------------------------------------------------------ */
@@ -318,9 +330,16 @@ void*    _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, s
    Fast paths (inlined into alloc.c, free.c and override.c)
 ======================================================================== */
 
-/* Pop a block from the heap's direct page for `size <= 1024`. */
+/* Requests served through the direct table (the padding of secure builds counts). */
+#define MI_DIRECT_SIZE_MAX  (MI_SMALL_SIZE_MAX_ - MI_PADDING_SIZE)
+static inline size_t mi_direct_index(size_t size) { return (size + MI_PADDING_SIZE + 15) >> 4; }
+
+/* Pop a block from the heap's direct page for `size <= MI_DIRECT_SIZE_MAX`. */
 static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
-  mi_page_t* page = heap->pages_direct[(size + 15) >> 4];
+#if MI_PADDING
+  if (mi_unlikely(size > MI_DIRECT_SIZE_MAX)) return _mi_malloc_generic(heap, size, false, 0);
+#endif
+  mi_page_t* page = heap->pages_direct[mi_direct_index(size)];
   mi_block_t* b = page->free;
   if (mi_unlikely(b == NULL)) return _mi_malloc_generic(heap, size, false, 0);
   page->free = mi_block_nextx(page, b);
@@ -332,7 +351,7 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 }
 
 static inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
-  if (mi_likely(size <= MI_SMALL_SIZE_MAX_)) return mi_heap_malloc_small_inline(heap, size);
+  if (mi_likely(size <= MI_DIRECT_SIZE_MAX)) return mi_heap_malloc_small_inline(heap, size);
   return _mi_malloc_generic(heap, size, false, 0);
 }
 

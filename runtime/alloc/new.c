@@ -24,7 +24,7 @@ static void throw_bad_alloc(void) {
     *obj = _ZTVSt9bad_alloc + 2 * sizeof(void*);   /* vptr: past offset-to-top and typeinfo */
     __cxa_throw(obj, _ZTISt9bad_alloc, &_ZNSt9bad_allocD1Ev);
   }
-  _mi_error_message(ENOMEM, "out of memory in operator new\n");
+  _mi_error_message(ENOMEM, "error: malloc: out of memory in operator new\n");
   _mi_os_abort();
 }
 

@@ -68,6 +68,7 @@ static mi_option_desc_t options[_mi_option_last] = {
   MI_OPT(allow_thp, 1),
   MI_OPT(heartbeat_period, 16),
   MI_OPT(large_purge_delay, 250),
+  MI_OPT(zero_freed, 0),
 };
 
 static void option_init(mi_option_desc_t* desc);

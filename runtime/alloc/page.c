@@ -181,12 +181,15 @@ static size_t page_collect_thread_free(mi_page_t* page) {
   mi_block_t* tail = head;
   mi_block_t* next;
   const size_t max = page->capacity;
-  while ((next = mi_block_nextx(page, tail)) != NULL && count <= max) {
+  bool bad = !mi_page_contains(page, head);
+  while (!bad && (next = mi_block_nextx(page, tail)) != NULL && count <= max) {
+    if (!mi_page_contains(page, next)) { bad = true; break; }   /* never follow a link out of the page */
     tail = next;
     count++;
   }
-  if (count > max || count > page->used) {
-    _mi_error_message(EFAULT, "corrupted thread-free list of page %p (block %zu B)\n", (void*)page, page->block_size);
+  if (bad || count > max || count > page->used) {
+    _mi_error_message(EFAULT, "error: free: corrupted free list of page %p (block %zu B): remote frees link out of the page\n",
+                      (void*)page, page->block_size);
     return 0;   /* leak the list rather than corrupt the page */
   }
   mi_block_set_nextx(page, tail, page->local_free);
@@ -226,12 +229,17 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
   mi_block_t* next = mi_block_nextx(page, b);
 #if MI_ENCODE_FREELIST
   if (next != NULL && ((uint8_t*)next < page->page_start || (uint8_t*)next >= page->page_start + _mi_page_size(page))) {
-    _mi_error_message(EFAULT, "corrupted free list of page %p: block %p links to %p outside the page (block %zu B)\n",
-                      (void*)page, (void*)b, (void*)next, page->block_size);
+    _mi_error_message(EFAULT, "error: malloc: corrupted free list of page %p (block %zu B): %p links to %p outside the page\n",
+                      (void*)page, page->block_size, (void*)b, (void*)next);
     next = NULL;   /* drop the rest of the list, never follow it */
   }
 #endif
   page->free = next;
+#if MI_PADDING
+  uintptr_t* pad = (uintptr_t*)((uint8_t*)b + _mi_page_block_usable(page));
+  pad[0] = mi_block_canary(page, b);
+  pad[1] = ~pad[0];
+#endif
   if (zero) {
     if (page->free_is_zero) b->next = 0;
     else memset(b, 0, _mi_page_block_usable(page));
@@ -383,7 +391,7 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   page->notify_next = NULL;
   mi_atomic_store_relaxed(&page->xthread_free, 0);
   if (kind == MI_PAGE_LARGE || kind == MI_PAGE_HUGE) page->reserved = 1;
-  else page->reserved = (uint32_t)(((size_t)page->slice_count * MI_SLICE_SIZE) / bsize);
+  else page->reserved = (uint32_t)(((size_t)page->slice_count * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE) / bsize);
 #if MI_ENCODE_FREELIST
   page->keys[0] = (uintptr_t)_mi_random_next(tld->rnd);
   page->keys[1] = (uintptr_t)_mi_random_next(tld->rnd);
@@ -416,6 +424,10 @@ static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
   while (page != NULL) {
     mi_page_t* next = page->next;
     searched++;
+#if MI_SECURE > 0
+    /* half of the time, prefer fresh blocks over recently freed ones */
+    if (page->free == NULL && page->capacity < page->reserved && (_mi_random_next(heap->tld->rnd) & 1)) page_extend(page, heap->tld);
+#endif
     _mi_page_collect(page);
     if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld);
     if (page->free != NULL) {
@@ -455,11 +467,18 @@ static mi_page_t* page_fresh_single(mi_heap_t* heap, size_t size, size_t alignme
   mi_page_t* page;
   mi_page_kind_t kind;
   if (size <= MI_LARGE_OBJ_SIZE_MAX && alignment <= MI_MAX_ALIGN_SIZE) {
-    const size_t slices = (size + MI_SLICE_SIZE - 1) >> MI_SLICE_SHIFT;
+    const size_t slices = (size + MI_PAGE_GUARD_SIZE + MI_SLICE_SIZE - 1) >> MI_SLICE_SHIFT;
     page = _mi_segment_page_alloc(tld, slices, 1, heap->arena_id, &is_zero);
     kind = MI_PAGE_LARGE;
     if (page == NULL) return NULL;
-    page_init(heap, page, slices * MI_SLICE_SIZE, MI_BIN_LARGE, kind, is_zero);
+    size_t bsize = slices * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE;
+#if MI_SECURE > 0
+    /* end the block on the guard page: an overflow faults at once */
+    const size_t used = mi_align_up(size, MI_MAX_ALIGN_SIZE);
+    page->page_start += bsize - used;
+    bsize = used;
+#endif
+    page_init(heap, page, bsize, MI_BIN_LARGE, kind, is_zero);
     mi_stat_add(&tld->stats, MI_STAT_LARGE, (int64_t)page->block_size);
     mi_counter_add(&tld->stats, MI_CTR_LARGE_ALLOCS, 1);
   }
@@ -468,7 +487,7 @@ static mi_page_t* page_fresh_single(mi_heap_t* heap, size_t size, size_t alignme
     kind = MI_PAGE_HUGE;
     if (page == NULL) return NULL;
     mi_segment_t* seg = _mi_page_segment(page);
-    const size_t bsize = (size_t)((uint8_t*)seg + seg->segment_size - page->page_start);
+    const size_t bsize = (size_t)((uint8_t*)seg + seg->segment_size - MI_PAGE_GUARD_SIZE - page->page_start);
     page_init(heap, page, bsize, MI_BIN_LARGE, kind, is_zero);
     mi_stat_add(&tld->stats, MI_STAT_HUGE, (int64_t)page->block_size);
     mi_counter_add(&tld->stats, MI_CTR_HUGE_ALLOCS, 1);

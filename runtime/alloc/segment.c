@@ -191,6 +191,9 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
            (force || _mi_segment_slice(seg, j)->purge_due <= now)) j++;
     const size_t bytes = (j - i) * MI_SLICE_SIZE;
     _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, decommit);
+#if MI_SECURE > 0
+    _mi_os_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);   /* purged memory is inaccessible */
+#endif
     bits_set(seg->dirty_map, i, j - i, false);
     if (st != NULL) {
       mi_counter_add(st, MI_CTR_PURGE_CALLS, 1);
@@ -283,17 +286,25 @@ static void segment_init_header(mi_segment_t* seg, size_t size, mi_segment_kind_
   seg->tld = NULL;
   seg->next = seg->prev = NULL;
   seg->purge_expire = 0;
-  mi_atomic_store_relaxed(&seg->xabandoned_frees, 0);
   seg->arena_id = arena_id;
   memset(seg->free_map, 0, sizeof(seg->free_map));
   memset(seg->dirty_map, 0, sizeof(seg->dirty_map));
   if (kind == MI_SEGMENT_NORMAL) bits_set(seg->free_map, MI_SEGMENT_FIRST_SLICE, MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE, true);
 #if MI_SECURE > 0
-  /* guard page right after the metadata: an overflow from a page never reaches it,
-     and a linear underflow from the first page hits the guard */
-  _mi_os_protect((uint8_t*)seg + MI_SLICE_SIZE, _mi_os_page_size());
+  /* slice 1 is a guard: an underflow from the first page hits it before the
+     metadata, and an overflow never reaches metadata (pages come after it) */
+  _mi_os_protect((uint8_t*)seg + MI_SLICE_SIZE, MI_SLICE_SIZE);
 #endif
 }
+
+#if MI_SECURE > 0
+/* Secure builds keep free clean slices inaccessible: fresh usable memory is
+   protected, a claim opens it, a purge closes it again. */
+static void segment_protect_fresh(mi_segment_t* seg) {
+  _mi_os_protect((uint8_t*)seg + MI_SEGMENT_FIRST_SLICE * MI_SLICE_SIZE,
+                 (MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE) * MI_SLICE_SIZE);
+}
+#endif
 
 static mi_segment_t* segment_cache_pop(void) {
   if (mi_atomic_load_relaxed(&cache_nonempty) == 0) return NULL;
@@ -385,6 +396,9 @@ static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
     seg = segment_map_new(tld, MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, arena_id, &is_zero);
     if (seg == NULL) return NULL;
     segment_init_header(seg, MI_SEGMENT_SIZE, MI_SEGMENT_NORMAL, seg->arena_id);
+#if MI_SECURE > 0
+    segment_protect_fresh(seg);
+#endif
     segmap_set(seg, true);
   }
   else {
@@ -398,15 +412,40 @@ static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
 /* ------------------------------------------------------------------------
    Pages: spans of slices
 ------------------------------------------------------------------------ */
+#if MI_SECURE > 0
+static void segment_span_release(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, bool was_zero) {
+  bits_set(seg->free_map, idx, n, true);
+  if (!was_zero) bits_set(seg->dirty_map, idx, n, true);
+  else mi_stat_add(&tld->stats, MI_STAT_COMMITTED, -(int64_t)(n * MI_SLICE_SIZE));
+  seg->used_pages--;
+}
+#endif
+
 static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, bool* is_zero) {
   *is_zero = !bits_any(seg->dirty_map, idx, n);
+#if MI_SECURE > 0
+  const bool all_dirty = bits_all(seg->dirty_map, idx, n);
+#endif
   bits_set(seg->free_map, idx, n, false);
   if (!*is_zero) bits_set(seg->dirty_map, idx, n, false);
   else mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)(n * MI_SLICE_SIZE));
   seg->used_pages++;
+  uint8_t* start = (uint8_t*)seg + idx * MI_SLICE_SIZE;
+#if MI_SECURE > 0
+  /* open the span (clean slices are inaccessible), close its last OS page;
+     a failure (e.g. the mapping-count limit) fails the allocation */
+  const size_t bytes = n * MI_SLICE_SIZE;
+  bool ok = (all_dirty ? true : _mi_os_unprotect(start, bytes));   /* dirty slices are accessible already */
+  if (ok) ok = _mi_os_protect(start + bytes - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
+  if (!ok) {
+    segment_span_release(tld, seg, idx, n, *is_zero);
+    errno = ENOMEM;
+    return NULL;
+  }
+#endif
   mi_page_t* page = _mi_segment_slice(seg, idx);
-  page->slice_count = (uint32_t)n;
-  page->page_start = (uint8_t*)seg + idx * MI_SLICE_SIZE;
+  page->slice_count = (uint16_t)n;
+  page->page_start = start;
   for (size_t i = 1; i < n; i++) {
     mi_page_t* cont = _mi_segment_slice(seg, idx + i);
     mi_page_set_xowner(cont, MI_XOWNER_CONT);
@@ -429,7 +468,7 @@ mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_sli
   mi_segment_t* seg = segment_alloc_normal(tld, arena_id);
   if (seg == NULL) return NULL;
   if (!segment_find_span(seg, slices, align_slices, &idx)) return NULL;
-  return segment_span_claim(tld, seg, idx, slices, is_zero);
+  return segment_span_claim(tld, seg, idx, slices, is_zero);   /* NULL: errno set */
 }
 
 /* A huge block gets a segment of its own: header slice, gap slice, then the
@@ -441,7 +480,7 @@ mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignm
   if (alignment < MI_MAX_ALIGN_SIZE) alignment = MI_MAX_ALIGN_SIZE;
   const size_t extra = (alignment > header ? alignment - header : 0);
   size_t total;
-  if (__builtin_add_overflow(header + extra, size, &total)) { errno = ENOMEM; return NULL; }
+  if (__builtin_add_overflow(header + extra + MI_PAGE_GUARD_SIZE, size, &total)) { errno = ENOMEM; return NULL; }
   total = mi_align_up(total, _mi_os_page_size());
   if (total < size) { errno = ENOMEM; return NULL; }
   bool zero = true;
@@ -455,6 +494,11 @@ mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignm
   mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)total);
   seg->used_pages = 1;
   uint8_t* start = (uint8_t*)mi_align_up((uintptr_t)seg + header, alignment);
+#if MI_SECURE > 0
+  uint8_t* guard = (uint8_t*)seg + total - MI_PAGE_GUARD_SIZE;
+  _mi_os_protect(guard, MI_PAGE_GUARD_SIZE);
+  if (alignment <= MI_MAX_ALIGN_SIZE) start = guard - mi_align_up(size, MI_MAX_ALIGN_SIZE);   /* end on the guard */
+#endif
   mi_page_t* page = _mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE);
   page->slice_count = 1;
   page->page_start = start;
@@ -478,6 +522,9 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
   const size_t idx = _mi_segment_slice_index(seg, page);
   const size_t n = page->slice_count;
   const bool large = (page->kind == MI_PAGE_LARGE);
+#if MI_SECURE > 0
+  _mi_os_unprotect((uint8_t*)seg + (idx + n) * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
+#endif
   for (size_t i = 1; i < n; i++) {
     mi_page_t* cont = _mi_segment_slice(seg, idx + i);
     mi_page_set_xowner(cont, 0);
@@ -499,6 +546,9 @@ void _mi_segment_page_release_unowned(mi_page_t* page) {
   mi_segment_t* seg = _mi_page_segment(page);
   const size_t idx = _mi_segment_slice_index(seg, page);
   const size_t n = page->slice_count;
+#if MI_SECURE > 0
+  _mi_os_unprotect((uint8_t*)seg + (idx + n) * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
+#endif
   for (size_t i = 0; i < n; i++) memset(_mi_segment_slice(seg, idx + i), 0, sizeof(mi_page_t));
   bits_set(seg->free_map, idx, n, true);
   bits_set(seg->dirty_map, idx, n, true);   /* purge_due 0: due at once */
@@ -519,6 +569,10 @@ void _mi_segment_huge_purge_block(mi_page_t* page) {
 
 /* Grow or shrink a huge block's mapping in place (realloc). */
 bool _mi_segment_huge_resize(mi_page_t* page, size_t newsize) {
+#if MI_SECURE > 0
+  (void)page; (void)newsize;
+  return false;   /* the guard page sits at the end of the mapping */
+#endif
   mi_segment_t* seg = _mi_page_segment(page);
   if (seg->kind != MI_SEGMENT_HUGE || seg->arena_id >= 0) return false;
   const size_t head = (size_t)(page->page_start - (uint8_t*)seg);
@@ -571,7 +625,6 @@ void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
   /* dirty slices keep their deadlines: a reclaiming thread, or any thread's
      purge pass (abandoned_purge), purges them when due */
   mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
-  mi_atomic_store_relaxed(&seg->xabandoned_frees, 0);
   pthread_mutex_lock(&abandoned_lock);
   seg->tld = NULL;
   seg->prev = NULL;
@@ -634,7 +687,6 @@ void _mi_segment_release_abandoned(mi_segment_t* seg) {
     if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
     return;
   }
-  mi_atomic_store_relaxed(&seg->xabandoned_frees, 0);
   pthread_mutex_lock(&abandoned_lock);
   seg->tld = NULL;
   seg->prev = NULL;

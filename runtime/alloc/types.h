@@ -81,6 +81,13 @@
 #define MI_DIRECT_COUNT         65        /* direct page table for sizes 0..1024, step 16 */
 #define MI_SMALL_SIZE_MAX_      1024
 
+/* Secure builds end every page with an inaccessible guard page. */
+#if MI_SECURE > 0
+#define MI_PAGE_GUARD_SIZE      ((size_t)4096)
+#else
+#define MI_PAGE_GUARD_SIZE      ((size_t)0)
+#endif
+
 /* Free lists are extended lazily, at most this many bytes of blocks at a time. */
 #define MI_MAX_EXTEND_SIZE      (4 * MI_KiB)
 #define MI_MIN_EXTEND           4
@@ -179,7 +186,6 @@ typedef struct mi_segment_s {
   struct mi_segment_s*  next;            /* owner's segment list, or abandoned / cache list */
   struct mi_segment_s*  prev;
   uint64_t              purge_expire;    /* ms; dirty free slices are purged after this (0: none) */
-  mi_atomic_t           xabandoned_frees;/* remote frees since the segment was abandoned */
   int32_t               arena_id;        /* arena the memory came from (-1: OS) */
   uint8_t               is_zero;         /* huge segment: memory still zero */
   uint8_t               pad_[3];
