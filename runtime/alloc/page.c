@@ -235,11 +235,6 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
   }
 #endif
   page->free = next;
-#if MI_PADDING
-  uintptr_t* pad = (uintptr_t*)((uint8_t*)b + _mi_page_block_usable(page));
-  pad[0] = mi_block_canary(page, b);
-  pad[1] = ~pad[0];
-#endif
   if (zero) {
     if (page->free_is_zero) b->next = 0;
     else memset(b, 0, _mi_page_block_usable(page));
@@ -252,6 +247,12 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
     memset(b, 0xD0, _mi_page_block_usable(page));
 #endif
   }
+#if MI_PADDING
+  /* last: with a zero-size request the padding is the whole block */
+  uintptr_t* pad = (uintptr_t*)((uint8_t*)b + _mi_page_block_usable(page));
+  pad[0] = mi_block_canary(page, b);
+  pad[1] = ~pad[0];
+#endif
   return b;
 }
 
