@@ -342,10 +342,10 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
   mi_page_t* page = heap->pages_direct[mi_direct_index(size)];
   mi_block_t* b = page->free;
   if (mi_unlikely(b == NULL)) return _mi_malloc_generic(heap, size, false, 0);
-  page->free = mi_block_nextx(page, b);
 #if MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN
-  return _mi_page_malloc(heap, page, size, false);   /* checked builds: bookkeeping in page.c */
+  return _mi_page_malloc(heap, page, size, false);   /* checked builds: pop with checks in page.c */
 #else
+  page->free = mi_block_nextx(page, b);
   return b;
 #endif
 }
