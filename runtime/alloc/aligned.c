@@ -33,7 +33,7 @@ static void* malloc_aligned_overalloc(mi_heap_t* heap, size_t size, size_t align
 
 void* _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment, size_t offset, bool zero) {
   if (mi_unlikely(alignment == 0 || !mi_is_power_of_two(alignment))) {
-    _mi_error_message(EINVAL, "error: malloc: invalid alignment %zu (not a power of two; size %zu)\n", alignment, size);
+    _mi_verbose_message("aligned allocation: invalid alignment %zu (not a power of two; size %zu)\n", alignment, size);
     errno = EINVAL;
     return NULL;
   }
@@ -68,7 +68,7 @@ void* _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment,
 
 void* _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, size_t alignment, size_t offset, bool zero) {
   if (mi_unlikely(alignment == 0 || !mi_is_power_of_two(alignment))) {
-    _mi_error_message(EINVAL, "error: realloc: invalid alignment %zu (not a power of two)\n", alignment);
+    _mi_verbose_message("aligned reallocation: invalid alignment %zu (not a power of two)\n", alignment);
     errno = EINVAL;
     return NULL;
   }

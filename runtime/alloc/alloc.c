@@ -291,9 +291,13 @@ char* mi_realpath(const char* fname, char* resolved_name) {
    Sizes
 ------------------------------------------------------------------------ */
 size_t mi_good_size(size_t size) {
-  if (size <= MI_MEDIUM_OBJ_SIZE_MAX) return _mi_bin_size(_mi_bin(size + MI_PADDING_SIZE)) - MI_PADDING_SIZE;
-  if (size <= MI_LARGE_OBJ_SIZE_MAX) return mi_align_up(size + MI_PADDING_SIZE, MI_SLICE_SIZE) - MI_PADDING_SIZE;
-  return mi_align_up(size + MI_PADDING_SIZE, _mi_os_page_size()) - MI_PADDING_SIZE;
+  if (size <= MI_MEDIUM_OBJ_SIZE_MAX - MI_PADDING_SIZE) return _mi_bin_size(_mi_bin(size + MI_PADDING_SIZE)) - MI_PADDING_SIZE;
+#if MI_SECURE > 0
+  return mi_align_up(size + MI_PADDING_SIZE, MI_MAX_ALIGN_SIZE) - MI_PADDING_SIZE;   /* large blocks end on their guard */
+#else
+  if (size <= MI_LARGE_OBJ_SIZE_MAX) return mi_align_up(size, MI_SLICE_SIZE);
+  return mi_align_up(size, _mi_os_page_size());
+#endif
 }
 
 int mi_version(void) {
