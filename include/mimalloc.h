@@ -558,4 +558,108 @@ mi_decl_nodiscard mi_decl_export mi_decl_restrict void* mi_heap_alloc_new_n(mi_h
 }
 #endif
 
+/* ---------------------------------------------------------------------
+   C++ allocators for the standard containers
+     mi_stl_allocator<T>               allocates with mi_new_n, frees with mi_free
+     mi_heap_stl_allocator<T>          on its own heap (a new one by default),
+                                       deleted with the last copy
+     mi_heap_destroy_stl_allocator<T>  the same, but the heap is destroyed with
+                                       the last copy and deallocate does nothing
+--------------------------------------------------------------------- */
+#ifdef __cplusplus
+#include <cstddef>      /* std::size_t */
+#include <cstdint>      /* PTRDIFF_MAX */
+#if (__cplusplus >= 201103L)
+#include <memory>       /* std::shared_ptr */
+#include <type_traits>  /* std::true_type */
+#include <utility>      /* std::forward */
+#endif
+
+template<class T> struct _mi_stl_allocator_base {
+  typedef T                 value_type;
+  typedef std::size_t       size_type;
+  typedef std::ptrdiff_t    difference_type;
+  typedef value_type&       reference;
+  typedef value_type const& const_reference;
+  typedef value_type*       pointer;
+  typedef value_type const* const_pointer;
+#if (__cplusplus >= 201103L)
+  using propagate_on_container_copy_assignment = std::true_type;
+  using propagate_on_container_move_assignment = std::true_type;
+  using propagate_on_container_swap            = std::true_type;
+  template<class U, class... Args> void construct(U* p, Args&&... args) { ::new ((void*)p) U(std::forward<Args>(args)...); }
+  template<class U> void destroy(U* p) mi_attr_noexcept { p->~U(); }
+#else
+  void construct(pointer p, value_type const& val) { ::new ((void*)p) value_type(val); }
+  void destroy(pointer p) { p->~value_type(); }
+#endif
+  size_type max_size() const mi_attr_noexcept { return (size_type)(PTRDIFF_MAX / sizeof(value_type)); }
+  pointer address(reference x) const { return &x; }
+  const_pointer address(const_reference x) const { return &x; }
+};
+
+template<class T> struct mi_stl_allocator : public _mi_stl_allocator_base<T> {
+  typedef typename _mi_stl_allocator_base<T>::size_type size_type;
+  template<class U> struct rebind { typedef mi_stl_allocator<U> other; };
+  mi_stl_allocator() mi_attr_noexcept { }
+  mi_stl_allocator(const mi_stl_allocator&) mi_attr_noexcept { }
+  template<class U> mi_stl_allocator(const mi_stl_allocator<U>&) mi_attr_noexcept { }
+  mi_stl_allocator select_on_container_copy_construction() const { return *this; }
+  T* allocate(size_type count) { return static_cast<T*>(mi_new_n(count, sizeof(T))); }
+  T* allocate(size_type count, const void*) { return allocate(count); }
+  void deallocate(T* p, size_type) { mi_free(p); }
+};
+template<class T1, class T2> bool operator==(const mi_stl_allocator<T1>&, const mi_stl_allocator<T2>&) mi_attr_noexcept { return true; }
+template<class T1, class T2> bool operator!=(const mi_stl_allocator<T1>&, const mi_stl_allocator<T2>&) mi_attr_noexcept { return false; }
+
+#if (__cplusplus >= 201103L)
+/* Shared state of the heap allocators: the heap and what to do with it at the end. */
+template<class T, bool destroy> struct _mi_heap_stl_allocator_base : public _mi_stl_allocator_base<T> {
+  typedef typename _mi_stl_allocator_base<T>::size_type size_type;
+  std::shared_ptr<mi_heap_t> heap;
+
+  _mi_heap_stl_allocator_base() {
+    mi_heap_t* h = mi_heap_new();
+    heap.reset(h, (destroy ? &_mi_heap_stl_destroy : &_mi_heap_stl_delete));
+  }
+  _mi_heap_stl_allocator_base(mi_heap_t* h) : heap(h, &_mi_heap_stl_keep) { }   /* a heap owned by the caller */
+  _mi_heap_stl_allocator_base(const _mi_heap_stl_allocator_base& other) mi_attr_noexcept : heap(other.heap) { }
+  template<class U> _mi_heap_stl_allocator_base(const _mi_heap_stl_allocator_base<U, destroy>& other) mi_attr_noexcept : heap(other.heap) { }
+
+  T* allocate(size_type count) { return static_cast<T*>(mi_heap_alloc_new_n(heap.get(), count, sizeof(T))); }
+  T* allocate(size_type count, const void*) { return allocate(count); }
+  void deallocate(T* p, size_type) { if (!destroy) mi_free(p); }
+  void collect(bool force) { mi_heap_collect(heap.get(), force); }
+  template<class U> bool is_equal(const _mi_heap_stl_allocator_base<U, destroy>& other) const { return heap == other.heap; }
+
+ protected:
+  static void _mi_heap_stl_delete(mi_heap_t* h) { mi_heap_delete(h); }
+  static void _mi_heap_stl_destroy(mi_heap_t* h) { mi_heap_destroy(h); }
+  static void _mi_heap_stl_keep(mi_heap_t*) { }
+};
+
+template<class T> struct mi_heap_stl_allocator : public _mi_heap_stl_allocator_base<T, false> {
+  typedef _mi_heap_stl_allocator_base<T, false> base;
+  template<class U> struct rebind { typedef mi_heap_stl_allocator<U> other; };
+  mi_heap_stl_allocator() : base() { }
+  mi_heap_stl_allocator(mi_heap_t* h) : base(h) { }
+  template<class U> mi_heap_stl_allocator(const mi_heap_stl_allocator<U>& other) mi_attr_noexcept : base(other) { }
+  mi_heap_stl_allocator select_on_container_copy_construction() const { return *this; }
+};
+template<class T1, class T2> bool operator==(const mi_heap_stl_allocator<T1>& x, const mi_heap_stl_allocator<T2>& y) mi_attr_noexcept { return x.is_equal(y); }
+template<class T1, class T2> bool operator!=(const mi_heap_stl_allocator<T1>& x, const mi_heap_stl_allocator<T2>& y) mi_attr_noexcept { return !x.is_equal(y); }
+
+template<class T> struct mi_heap_destroy_stl_allocator : public _mi_heap_stl_allocator_base<T, true> {
+  typedef _mi_heap_stl_allocator_base<T, true> base;
+  template<class U> struct rebind { typedef mi_heap_destroy_stl_allocator<U> other; };
+  mi_heap_destroy_stl_allocator() : base() { }
+  mi_heap_destroy_stl_allocator(mi_heap_t* h) : base(h) { }
+  template<class U> mi_heap_destroy_stl_allocator(const mi_heap_destroy_stl_allocator<U>& other) mi_attr_noexcept : base(other) { }
+  mi_heap_destroy_stl_allocator select_on_container_copy_construction() const { return *this; }
+};
+template<class T1, class T2> bool operator==(const mi_heap_destroy_stl_allocator<T1>& x, const mi_heap_destroy_stl_allocator<T2>& y) mi_attr_noexcept { return x.is_equal(y); }
+template<class T1, class T2> bool operator!=(const mi_heap_destroy_stl_allocator<T1>& x, const mi_heap_destroy_stl_allocator<T2>& y) mi_attr_noexcept { return !x.is_equal(y); }
+#endif /* C++11 */
+#endif /* __cplusplus */
+
 #endif /* MIMALLOC_H */

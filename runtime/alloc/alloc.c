@@ -43,11 +43,12 @@ void* _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignme
     if (heap == NULL) return _mi_alloc_fail(size);
   }
   mi_tld_t* tld = heap->tld;
-#if MI_DEBUG > 0
-  if (tld->tid != _mi_thread_id()) {
-    _mi_error_message(EINVAL, "error: malloc: heap %p is used to allocate on a thread that does not own it\n", (void*)heap);
+  if (mi_unlikely(tld->tid != _mi_thread_id())) {
+    /* heaps are thread-affine: allocating here would race with the owner */
+    _mi_error_message(EINVAL, "error: malloc: heap %p belongs to another thread\n", (void*)heap);
+    errno = EINVAL;
+    return NULL;
   }
-#endif
   tld->generic_count++;
   mi_counter_add(&tld->stats, MI_CTR_GENERIC_CALLS, 1);
   if (mi_unlikely(--tld->heartbeat_countdown == 0)) heap_housekeeping(heap, tld);

@@ -68,13 +68,21 @@ static bool arena_add(uint8_t* start, size_t size, bool exclusive, bool is_large
   return true;
 }
 
-static void* arena_take(mi_arena_t* a, bool* is_zero) {
-  for (size_t i = 0; i < a->chunks; i++) {
-    if ((a->used_map[i >> 6] >> (i & 63)) & 1) continue;
-    a->used_map[i >> 6] |= 1ULL << (i & 63);
-    *is_zero = !((a->dirty_map[i >> 6] >> (i & 63)) & 1);
-    a->dirty_map[i >> 6] |= 1ULL << (i & 63);
-    a->used++;
+/* Take `n` consecutive free chunks (under the lock). */
+static void* arena_take(mi_arena_t* a, size_t n, bool* is_zero) {
+  for (size_t i = 0; i + n <= a->chunks; i++) {
+    size_t k = 0;
+    while (k < n && !((a->used_map[(i + k) >> 6] >> ((i + k) & 63)) & 1)) k++;
+    if (k < n) { i += k; continue; }
+    bool zero = true;
+    for (k = 0; k < n; k++) {
+      const size_t j = i + k;
+      if ((a->dirty_map[j >> 6] >> (j & 63)) & 1) zero = false;
+      a->used_map[j >> 6] |= 1ULL << (j & 63);
+      a->dirty_map[j >> 6] |= 1ULL << (j & 63);
+    }
+    a->used += n;
+    *is_zero = zero;
     return a->start + i * MI_SEGMENT_SIZE;
   }
   return NULL;
@@ -83,15 +91,16 @@ static void* arena_take(mi_arena_t* a, bool* is_zero) {
 void* _mi_arena_alloc_segment(size_t size, int arena_id, bool exclusive_only, int* out_arena_id, bool* is_zero) {
   *out_arena_id = -1;
   const size_t n = mi_atomic_load_acquire(&arena_count);
-  if (n == 0 || size != MI_SEGMENT_SIZE) return NULL;
+  if (n == 0 || size == 0) return NULL;
   if (arena_id <= 0 && mi_option_is_enabled(mi_option_disallow_arena_alloc)) return NULL;
+  const size_t chunks = (size + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
   void* p = NULL;
   pthread_mutex_lock(&arena_lock);
   for (size_t i = 0; i < n && p == NULL; i++) {
     mi_arena_t* a = arenas[i];
     if (arena_id > 0 && a->id != arena_id) continue;
     if (arena_id <= 0 && (a->exclusive || exclusive_only)) continue;
-    p = arena_take(a, is_zero);
+    p = arena_take(a, chunks, is_zero);
     if (p != NULL) *out_arena_id = a->id;
   }
   pthread_mutex_unlock(&arena_lock);
@@ -100,19 +109,18 @@ void* _mi_arena_alloc_segment(size_t size, int arena_id, bool exclusive_only, in
 
 bool _mi_arena_free_segment(void* p, size_t size, int arena_id) {
   mi_arena_t* a = arena_of_id(arena_id);
-  if (a == NULL || size != MI_SEGMENT_SIZE) return false;
-  const size_t i = (size_t)((uint8_t*)p - a->start) / MI_SEGMENT_SIZE;
-  if ((uint8_t*)p < a->start || i >= a->chunks) return false;
-  if (!a->is_large) {
-    _mi_os_purge(p, size, true);
-    pthread_mutex_lock(&arena_lock);
-    a->dirty_map[i >> 6] &= ~(1ULL << (i & 63));   /* purged: zero again */
+  if (a == NULL || size == 0) return false;
+  const size_t first = (size_t)((uint8_t*)p - a->start) / MI_SEGMENT_SIZE;
+  const size_t chunks = (size + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
+  if ((uint8_t*)p < a->start || first + chunks > a->chunks) return false;
+  if (!a->is_large) _mi_os_purge(p, chunks * MI_SEGMENT_SIZE, true);
+  pthread_mutex_lock(&arena_lock);
+  for (size_t k = 0; k < chunks; k++) {
+    const size_t j = first + k;
+    if (!a->is_large) a->dirty_map[j >> 6] &= ~(1ULL << (j & 63));   /* purged: zero again */
+    a->used_map[j >> 6] &= ~(1ULL << (j & 63));
   }
-  else {
-    pthread_mutex_lock(&arena_lock);
-  }
-  a->used_map[i >> 6] &= ~(1ULL << (i & 63));
-  a->used--;
+  a->used -= chunks;
   pthread_mutex_unlock(&arena_lock);
   return true;
 }

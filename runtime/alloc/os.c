@@ -351,6 +351,8 @@ void _mi_os_process_info(size_t* elapsed, size_t* utime, size_t* stime, size_t* 
   if (stime) *stime = (size_t)ru.ru_stime.tv_sec * 1000 + (size_t)ru.ru_stime.tv_usec / 1000;
   if (peak_rss) *peak_rss = (size_t)ru.ru_maxrss * 1024;
   if (faults) *faults = (size_t)ru.ru_majflt;
-  if (rss) *rss = _mi_os_current_rss();
+  const size_t cur = _mi_os_current_rss();
+  if (rss) *rss = cur;
+  if (peak_rss && *peak_rss < cur) *peak_rss = cur;   /* the kernel updates the two at different times */
   errno = saved;
 }

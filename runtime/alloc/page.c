@@ -294,18 +294,18 @@ void _mi_page_free(mi_page_t* page, bool force) {
 }
 
 /* An empty small or medium page is retired: kept at the back of its queue
-   (where a later search finds it, its blocks already threaded) for as long
-   as freed memory stays resident before it is purged (purge_delay), so a
-   program that frees a batch and allocates again does not re-initialise
-   pages.  Large pages go back to their segment at once (the segment's purge
-   delay keeps their memory resident for quick reuse). */
+   (where a later search finds it, its blocks already threaded) until the
+   heap has gone through more slow paths than twice its page count without
+   reusing it, so a program that frees a batch and allocates again does not
+   re-initialise pages.  Counting slow paths (not time) keeps the sequence of
+   slow paths -- and the heartbeat -- deterministic.  Large pages go back to
+   their segment at once (its purge delay keeps them resident for reuse). */
 static void page_release_empty(mi_page_t* page) {
   mi_heap_t* heap = page->heap;
   const long delay = _mi_option_get_fast(mi_option_purge_delay);
   if (page->kind <= MI_PAGE_MEDIUM && !page_in_full(page) && delay != 0) {
     mi_page_queue_t* pq = &heap->pages[page->bin];
     page->retired = 1;
-    page->retire_expire = (uint32_t)(heap->tld->now_ms + (uint64_t)(delay < 0 ? 1000 : delay));
     page->retire_gen = (uint32_t)heap->tld->generic_count;
     if (pq->first != page && pq->last != page) {   /* the current page stays current */
       queue_remove(heap, pq, page);
@@ -333,7 +333,6 @@ void _mi_page_retire(mi_page_t* page) {
 void _mi_heap_collect_retired(mi_heap_t* heap, bool force) {
   if (heap->retired_max == 0) return;
   size_t lo = MI_BIN_COUNT, hi = 0;
-  const uint32_t now = (uint32_t)heap->tld->now_ms;
   const uint32_t gen = (uint32_t)heap->tld->generic_count;
   const uint32_t min_gens = 16 + 2 * (uint32_t)heap->page_count;   /* a full cycle through the heap's pages */
   for (size_t bin = heap->retired_min; bin <= heap->retired_max; bin++) {
@@ -341,7 +340,7 @@ void _mi_heap_collect_retired(mi_heap_t* heap, bool force) {
     while (page != NULL && page->retired) {
       /* a retired page has no live block (reuse clears the flag first) */
       mi_page_t* prev = page->prev;
-      if (force || ((int32_t)(now - page->retire_expire) >= 0 && gen - page->retire_gen >= min_gens)) {
+      if (force || gen - page->retire_gen >= min_gens) {
         mi_counter_add(&heap->tld->stats, MI_CTR_PAGES_RETIRED, 1);
         _mi_page_free(page, false);
       }

@@ -366,7 +366,7 @@ static mi_segment_t* segment_map_new(mi_tld_t* tld, size_t size, size_t alignmen
   bool zero = true;
   void* p = NULL;
   if (alignment == MI_SEGMENT_SIZE) {
-    p = _mi_arena_alloc_segment(size, arena_id, arena_id > 0, &got_arena, &zero);
+    p = _mi_arena_alloc_segment(size, arena_id, false, &got_arena, &zero);
   }
   if (p == NULL && arena_id > 0 && _mi_arena_is_exclusive(arena_id)) { errno = ENOMEM; return NULL; }
   if (p == NULL) {
@@ -484,7 +484,7 @@ mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignm
   total = mi_align_up(total, _mi_os_page_size());
   if (total < size) { errno = ENOMEM; return NULL; }
   bool zero = true;
-  mi_segment_t* seg = segment_map_new(tld, total, MI_SEGMENT_SIZE, -1, &zero);
+  mi_segment_t* seg = segment_map_new(tld, total, MI_SEGMENT_SIZE, arena_id, &zero);
   if (seg == NULL) return NULL;
   segment_init_header(seg, total, MI_SEGMENT_HUGE, seg->arena_id);
   seg->is_zero = zero;
@@ -503,7 +503,6 @@ mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignm
   page->slice_count = 1;
   page->page_start = start;
   *is_zero = zero;
-  (void)arena_id;
   return page;
 }
 

@@ -159,8 +159,8 @@ typedef struct mi_page_s {
   uint8_t           retired;       /* empty page kept for reuse */
   uint8_t           tag;           /* heap tag (mi_heap_new_ex) */
   uint8_t           pad_;
-  uint32_t          retire_expire; /* ms (truncated) after which a retired page may be freed */
   uint32_t          retire_gen;    /* generic-call count when it was retired */
+  uint32_t          pad2_;
   union {
     uintptr_t       keys[2];       /* in use: free-list encoding keys (secure builds) */
     uint64_t        purge_due;     /* free slice: ms after which its memory is purged */
