@@ -279,9 +279,17 @@ void _mi_page_unfull(mi_page_t* page) {
 /* ------------------------------------------------------------------------
    Freeing and retiring pages
 ------------------------------------------------------------------------ */
+static inline void page_unretire(mi_heap_t* heap, mi_page_t* page) {
+  if (page->retired) {
+    page->retired = 0;
+    heap->retired_count--;
+  }
+}
+
 void _mi_page_free(mi_page_t* page, bool force) {
   if (!force && page_on_notify_stack(page)) return;   /* freed when the stack is drained */
   mi_heap_t* heap = page->heap;
+  page_unretire(heap, page);
   mi_tld_t* tld = heap->tld;
   queue_remove(heap, page_queue_of(heap, page), page);
   heap->page_count--;
@@ -303,8 +311,11 @@ void _mi_page_free(mi_page_t* page, bool force) {
 static void page_release_empty(mi_page_t* page) {
   mi_heap_t* heap = page->heap;
   const long delay = _mi_option_get_fast(mi_option_purge_delay);
-  if (page->kind <= MI_PAGE_MEDIUM && !page_in_full(page) && delay != 0) {
+  /* at most 8 + 1/8 of the heap's pages stay retired (bounded memory when a thread stops allocating) */
+  if (page->kind <= MI_PAGE_MEDIUM && !page_in_full(page) && delay != 0 &&
+      heap->retired_count < 8 + heap->page_count / 8) {
     mi_page_queue_t* pq = &heap->pages[page->bin];
+    if (!page->retired) heap->retired_count++;
     page->retired = 1;
     page->retire_gen = (uint32_t)heap->tld->generic_count;
     if (pq->first != page && pq->last != page) {   /* the current page stays current */
@@ -431,7 +442,7 @@ static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
     _mi_page_collect(page);
     if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld);
     if (page->free != NULL) {
-      page->retired = 0;
+      page_unretire(heap, page);
       if (page != pq->first) {
         queue_remove(heap, pq, page);
         queue_push_front(heap, pq, page);
@@ -592,6 +603,7 @@ void _mi_heap_pages_abandon(mi_heap_t* heap) {
   _mi_heap_queues_init(heap);
   heap->page_count = 0;
   heap->retired_min = heap->retired_max = 0;
+  heap->retired_count = 0;
 }
 
 static void page_destroy_visitor(mi_heap_t* heap, mi_page_t* page, void* arg) {
@@ -605,6 +617,7 @@ void _mi_heap_pages_destroy(mi_heap_t* heap) {
   _mi_heap_queues_init(heap);
   heap->page_count = 0;
   heap->retired_min = heap->retired_max = 0;
+  heap->retired_count = 0;
 }
 
 void _mi_heap_pages_move(mi_heap_t* from, mi_heap_t* to) {
@@ -624,6 +637,7 @@ void _mi_heap_pages_move(mi_heap_t* from, mi_heap_t* to) {
   _mi_heap_queues_init(from);
   from->page_count = 0;
   from->retired_min = from->retired_max = 0;
+  from->retired_count = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -678,45 +692,39 @@ void _mi_page_adopt_segment(mi_heap_t* heap, mi_segment_t* seg) {
   _mi_segment_free_if_empty(seg, heap->tld);
 }
 
-/* A thread that is freeing into an abandoned segment (and may never
-   allocate) tidies it: empty pages go back, an empty segment is released.
+/* A thread freeing into an abandoned segment (possibly one that never
+   allocates) tidies it: empty pages are released, an empty segment goes
+   back, and the rest stays abandoned for allocating threads to reclaim (it
+   is not adopted: that would hand a freeing thread memory it never reuses).
+   With the option abandoned_reclaim_on_free the freeing thread adopts it.
    Returns true if the segment was inspected. */
 bool _mi_page_reclaim_for_free(mi_segment_t* seg) {
-  mi_heap_t* heap = mi_heap_get_default_inline();
-  mi_tld_t* tld = (mi_heap_is_initialized(heap) ? heap->tld : NULL);
-  if (tld != NULL && !heap->no_reclaim) {
-    if (!_mi_segment_take_abandoned(seg, tld)) return false;
-    _mi_page_adopt_segment(tld->heap_backing, seg);
-    return true;
+  if (mi_option_is_enabled(mi_option_abandoned_reclaim_on_free)) {
+    mi_heap_t* heap = mi_heap_get_default_inline();
+    if (mi_heap_is_initialized(heap) && !heap->no_reclaim) {
+      if (!_mi_segment_take_abandoned(seg, heap->tld)) return false;
+      _mi_page_adopt_segment(heap->tld->heap_backing, seg);
+      return true;
+    }
   }
-  /* no heap on this thread: only check whether the whole segment is free */
   if (!_mi_segment_take_abandoned(seg, NULL)) return false;
-  bool all_free = true;
   if (seg->kind == MI_SEGMENT_HUGE) {
     mi_page_t* page = _mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE);
-    all_free = page_is_empty(page);
+    if (page_is_empty(page)) {
+      memset(page, 0, sizeof(*page));
+      _mi_stats_process_add(MI_STAT_PAGES_ABANDONED, -1);
+      seg->used_pages = 0;
+    }
   }
   else {
     for (size_t idx = MI_SEGMENT_FIRST_SLICE; idx < MI_SLICE_COUNT; ) {
       mi_page_t* page = _mi_segment_slice(seg, idx);
       if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
-      if (!page_is_empty(page)) all_free = false;
-      idx += page->slice_count;
-    }
-  }
-  if (all_free) {
-    /* every page is empty: release them without an owner */
-    if (seg->kind == MI_SEGMENT_HUGE) {
-      memset(_mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE), 0, sizeof(mi_page_t));
-      _mi_stats_process_add(MI_STAT_PAGES_ABANDONED, -1);
-      seg->used_pages = 0;
-    }
-    for (size_t idx = MI_SEGMENT_FIRST_SLICE; idx < MI_SLICE_COUNT && seg->kind == MI_SEGMENT_NORMAL; ) {
-      mi_page_t* page = _mi_segment_slice(seg, idx);
-      if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
       const size_t n = page->slice_count;
-      _mi_segment_page_release_unowned(page);
-      _mi_stats_process_add(MI_STAT_PAGES_ABANDONED, -1);
+      if (page_is_empty(page) && !page_on_notify_stack(page)) {
+        _mi_segment_page_release_unowned(page);
+        _mi_stats_process_add(MI_STAT_PAGES_ABANDONED, -1);
+      }
       idx += n;
     }
   }
@@ -729,7 +737,7 @@ bool _mi_page_reclaim_for_free(mi_segment_t* seg) {
 ------------------------------------------------------------------------ */
 static size_t list_count(const mi_page_t* page, const mi_block_t* b) {
   size_t n = 0;
-  for (; b != NULL && n <= page->capacity; b = mi_block_nextx(page, b)) n++;
+  for (; b != NULL && n <= page->capacity && mi_page_contains(page, b); b = mi_block_nextx(page, b)) n++;
   return n;
 }
 

@@ -170,9 +170,9 @@ static void tld_segment_remove(mi_tld_t* tld, mi_segment_t* seg) {
 /* Purge the dirty free slices whose deadline passed (all of them if
    `force`); each free slice's deadline is kept in its (otherwise unused)
    descriptor.  Returns the earliest deadline still pending (0: none). */
-static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_stats_internal_t* st) {
+static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_stats_internal_t* st, bool must_zero) {
   if (seg->kind == MI_SEGMENT_HUGE) { seg->purge_expire = 0; return 0; }
-  const bool decommit = (mi_option_get(mi_option_purge_decommits) != 0);
+  const bool decommit = must_zero || (mi_option_get(mi_option_purge_decommits) != 0);
   uint64_t next = 0;
   size_t i = MI_SEGMENT_FIRST_SLICE;
   while (i < MI_SLICE_COUNT) {
@@ -181,6 +181,7 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
     if (!bit_get(seg->dirty_map, i) || !bit_get(seg->free_map, i)) { i++; continue; }
     const mi_page_t* desc = _mi_segment_slice(seg, i);
     const uint64_t due = desc->purge_due;
+    if (due == UINT64_MAX && !must_zero) { i++; continue; }   /* never purged, or reset already */
     if (!force && due > now) {
       if (next == 0 || due < next) next = due;
       i++;
@@ -191,10 +192,17 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
            (force || _mi_segment_slice(seg, j)->purge_due <= now)) j++;
     const size_t bytes = (j - i) * MI_SLICE_SIZE;
     _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, decommit);
+    if (decommit) {
 #if MI_SECURE > 0
-    _mi_os_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);   /* purged memory is inaccessible */
+      _mi_os_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);   /* purged memory is inaccessible */
 #endif
-    bits_set(seg->dirty_map, i, j - i, false);
+      bits_set(seg->dirty_map, i, j - i, false);                 /* zero again */
+    }
+    else {
+      /* MADV_FREE keeps the contents until the kernel reclaims them: the
+         slices stay "dirty" (not known to be zero) and are not reset again */
+      for (size_t k = i; k < j; k++) _mi_segment_slice(seg, k)->purge_due = UINT64_MAX;
+    }
     if (st != NULL) {
       mi_counter_add(st, MI_CTR_PURGE_CALLS, 1);
       mi_counter_add(st, MI_CTR_PURGED_BYTES, (int64_t)bytes);
@@ -206,8 +214,9 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
   return next;
 }
 
+/* Purge every dirty free slice so the memory is zero (cached segments). */
 static void segment_purge_all(mi_segment_t* seg, mi_stats_internal_t* st) {
-  segment_purge(seg, true, 0, st);
+  segment_purge(seg, true, 0, st, true);
 }
 
 /* Slices [idx, idx+n) were just freed: stamp their purge deadline. */
@@ -216,7 +225,11 @@ static void segment_schedule_purge(mi_tld_t* tld, mi_segment_t* seg, size_t idx,
     for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = UINT64_MAX;
     return;
   }
-  if (delay == 0) { segment_purge_all(seg, &tld->stats); return; }
+  if (delay == 0) {
+    for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = 0;
+    segment_purge(seg, false, 0, &tld->stats, false);
+    return;
+  }
   if (tld->now_ms == 0) tld->now_ms = _mi_os_clock_ms();
   const uint64_t expire = tld->now_ms + (uint64_t)delay;
   for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = expire;
@@ -240,7 +253,7 @@ static void abandoned_purge(uint64_t now, bool force) {
   if (pthread_mutex_trylock(&abandoned_lock) != 0) return;
   uint64_t next = 0;
   for (mi_segment_t* seg = abandoned_list; seg != NULL; seg = seg->next) {
-    if (seg->purge_expire != 0 && (force || seg->purge_expire <= now)) segment_purge(seg, force, now, NULL);
+    if (seg->purge_expire != 0 && (force || seg->purge_expire <= now)) segment_purge(seg, force, now, NULL, false);
     if (seg->purge_expire != 0 && (next == 0 || seg->purge_expire < next)) next = seg->purge_expire;
   }
   mi_atomic_store_relaxed(&abandoned_purge_due, next);
@@ -259,7 +272,7 @@ void _mi_segments_purge(mi_tld_t* tld, bool force) {
   while (seg != NULL) {
     mi_segment_t* next = seg->next;
     if (seg->purge_expire != 0) {
-      if (force || seg->purge_expire <= now) segment_purge(seg, force, now, &tld->stats);
+      if (force || seg->purge_expire <= now) segment_purge(seg, force, now, &tld->stats, false);
       if (seg->purge_expire != 0 && (next_due == 0 || seg->purge_expire < next_due)) next_due = seg->purge_expire;
     }
     if (seg->used_pages == 0 && seg->purge_expire == 0) {
