@@ -65,35 +65,28 @@ static bool bits_any(const uint64_t* map, size_t idx, size_t n) {
   return false;
 }
 
-/* Find `n` free slices starting at a multiple of `align`, preferring dirty
-   ones (their memory is resident: no page faults, and RSS does not grow). */
-static bool segment_find_span(const mi_segment_t* seg, size_t n, size_t align, size_t* out) {
+/* Find `n` free slices starting at a multiple of `align`: with `dirty_only`
+   only a span whose memory is all resident (no page faults, no RSS growth),
+   otherwise the first fit. */
+static bool segment_find_span(const mi_segment_t* seg, size_t n, size_t align, bool dirty_only, size_t* out) {
   if (seg->used_pages >= MI_SLICE_COUNT) return false;
   if (n == 1) {
-    for (int pass = 0; pass < 2; pass++) {
-      for (size_t w = 0; w < MI_SLICE_MAP_WORDS; w++) {
-        uint64_t m = seg->free_map[w];
-        if (pass == 0) m &= seg->dirty_map[w];
-        if (m != 0) { *out = (w << 6) + (size_t)__builtin_ctzll(m); return true; }
-      }
+    for (size_t w = 0; w < MI_SLICE_MAP_WORDS; w++) {
+      uint64_t m = seg->free_map[w];
+      if (dirty_only) m &= seg->dirty_map[w];
+      if (m != 0) { *out = (w << 6) + (size_t)__builtin_ctzll(m); return true; }
     }
     return false;
   }
   const size_t start = mi_align_up(MI_SEGMENT_FIRST_SLICE, align);
-  size_t first_fit = SIZE_MAX;
   for (size_t i = start; i + n <= MI_SLICE_COUNT; ) {
-    const uint64_t w = seg->free_map[i >> 6];
+    const uint64_t w = seg->free_map[i >> 6] & (dirty_only ? seg->dirty_map[i >> 6] : ~0ULL);
     if ((i & 63) == 0 && w == 0) { i += 64; continue; }
-    if (!bit_get(seg->free_map, i)) { i += align; continue; }
-    if (bits_all(seg->free_map, i, n)) {
-      if (bits_all(seg->dirty_map, i, n)) { *out = i; return true; }
-      if (first_fit == SIZE_MAX) first_fit = i;
-    }
+    if (!bit_get(seg->free_map, i) || (dirty_only && !bit_get(seg->dirty_map, i))) { i += align; continue; }
+    if (bits_all(seg->free_map, i, n) && (!dirty_only || bits_all(seg->dirty_map, i, n))) { *out = i; return true; }
     i += align;
   }
-  if (first_fit == SIZE_MAX) return false;
-  *out = first_fit;
-  return true;
+  return false;
 }
 
 /* ------------------------------------------------------------------------
@@ -467,20 +460,28 @@ static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t id
   return page;
 }
 
+static bool segment_usable_by(const mi_segment_t* seg, int arena_id) {
+  if (seg->kind != MI_SEGMENT_NORMAL) return false;
+  if (arena_id > 0) return seg->arena_id == arena_id;
+  return !(seg->arena_id > 0 && _mi_arena_is_exclusive(seg->arena_id));
+}
+
+/* A span for a page: resident memory anywhere first, then any free span,
+   then a new segment. */
 mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool* is_zero) {
   mi_assert_internal(slices >= 1 && slices <= MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE);
   size_t idx;
-  for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
-    if (seg->kind != MI_SEGMENT_NORMAL) continue;
-    if (arena_id > 0 && seg->arena_id != arena_id) continue;
-    if (arena_id <= 0 && seg->arena_id > 0 && _mi_arena_is_exclusive(seg->arena_id)) continue;
-    if (segment_find_span(seg, slices, align_slices, &idx)) {
-      return segment_span_claim(tld, seg, idx, slices, is_zero);
+  for (int pass = 0; pass < 2; pass++) {
+    for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
+      if (!segment_usable_by(seg, arena_id)) continue;
+      if (segment_find_span(seg, slices, align_slices, pass == 0, &idx)) {
+        return segment_span_claim(tld, seg, idx, slices, is_zero);
+      }
     }
   }
   mi_segment_t* seg = segment_alloc_normal(tld, arena_id);
   if (seg == NULL) return NULL;
-  if (!segment_find_span(seg, slices, align_slices, &idx)) return NULL;
+  if (!segment_find_span(seg, slices, align_slices, false, &idx)) return NULL;
   return segment_span_claim(tld, seg, idx, slices, is_zero);   /* NULL: errno set */
 }
 

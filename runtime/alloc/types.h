@@ -9,7 +9,7 @@
  *             Slice 1 is never a page (its descriptor slot overlaps the header;
  *             secure builds put the guard page there).  Pages start at slice 2.
  *   page      small: 1 slice, blocks <= 8 KiB; medium: 8 slices, blocks <= 64 KiB;
- *             large: n slices, one block <= MI_LARGE_OBJ_SIZE_MAX;
+ *             large: n slices, one block <= MI_LARGE_OBJ_SIZE_MAX (~31.8 MiB);
  *             huge: a segment of its own, one block.
  *   bins      16-byte steps to 128 B, then 4 bins per power of two up to 64 KiB.
  */
@@ -66,7 +66,8 @@
 #define MI_MEDIUM_PAGE_SLICES   8
 #define MI_SMALL_OBJ_SIZE_MAX   (8 * MI_KiB)
 #define MI_MEDIUM_OBJ_SIZE_MAX  (64 * MI_KiB)
-#define MI_LARGE_OBJ_SIZE_MAX   (16 * MI_MiB)  /* above: huge, a segment of its own */
+/* single-block pages up to a whole segment; above: huge, a mapping of its own */
+#define MI_LARGE_OBJ_SIZE_MAX   ((MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE) * MI_SLICE_SIZE - 4 * MI_KiB)
 #define MI_MAX_ALLOC_SIZE       ((size_t)PTRDIFF_MAX - (size_t)(64 * MI_MiB))  /* larger requests fail with ENOMEM */
 /* Alignments up to this are served inside normal segments; larger ones get a huge segment. */
 #define MI_BLOCK_ALIGNMENT_MAX  (MI_SEGMENT_SIZE / 2)
