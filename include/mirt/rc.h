@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* rc.h -- reference-counted objects (rc_*): header, tagged values, inline dup/drop and reuse.
+ *
+ * An object is a one-word header followed by its fields.  The first `scan`
+ * fields are values (rc_val_t) that the runtime follows when it releases,
+ * shares or exports the object; the rest is raw data.  A value is either an
+ * immediate (low bit 1: small integer, enum) or a pointer to an object.
+ *
+ * Reference count encoding (signed 32 bits, as in Koka and Lean):
+ *     0                 unique, owned by one thread
+ *     n > 0             thread-local, n+1 references (plain updates)
+ *     -1 .. -n          thread-shared, n references (atomic updates)
+ *     <= RC_STICKY_DROP sticky: drop is a no-op, the object is never freed
+ *     <= RC_STICKY      sticky: dup is a no-op too (statics, overflow)
+ * The inline fast paths of rc_dup/rc_drop do one load, one signed compare and
+ * one store for thread-local objects; everything else is out of line.
+ *
+ * Every function taking an `rc_ctx_t*` must be called on the thread that owns
+ * the context (see <mirt/runtime.h>: rt_thread_attach).
+ */
+#ifndef MIRT_RC_H
+#define MIRT_RC_H
+
+#include <mimalloc.h>  /* mi_heap_t, mi_heap_malloc_small */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#  define rc_decl_export   __attribute__((visibility("default")))
+#  define rc_likely(x)     __builtin_expect(!!(x), 1)
+#  define rc_unlikely(x)   __builtin_expect(!!(x), 0)
+#else
+#  define rc_decl_export
+#  define rc_likely(x)     (x)
+#  define rc_unlikely(x)   (x)
+#endif
+
+/* Under ThreadSanitizer every count update goes through the atomic slow
+   paths, so the (benign, sign-only) plain reads of shared counts are not
+   reported.  Define RC_FAST_PATHS to 0 to get the same behaviour elsewhere. */
+#ifndef RC_FAST_PATHS
+#  if defined(__SANITIZE_THREAD__)
+#    define RC_FAST_PATHS 0
+#  elif defined(__has_feature)
+#    if __has_feature(thread_sanitizer)
+#      define RC_FAST_PATHS 0
+#    endif
+#  endif
+#endif
+#ifndef RC_FAST_PATHS
+#  define RC_FAST_PATHS 1
+#endif
+
+/* ---------------------------------------------------------------------
+   Objects and values
+--------------------------------------------------------------------- */
+
+/* The object header (8 bytes, little-endian layout relied upon by the
+   release queue, which keeps `scan` and `flags` intact in dead objects). */
+typedef struct rc_obj_s {
+  int32_t  rc;     /* reference count, see the encoding above */
+  uint16_t tag;    /* constructor tag, free for the language */
+  uint8_t  scan;   /* leading value fields; RC_SCAN_LARGE: count in the first word */
+  uint8_t  flags;  /* bits 0-1 runtime flags, bits 2-7 kind index (0 = none) */
+} rc_obj_t;
+
+typedef uintptr_t rc_val_t;   /* low bit 1: immediate; else a non-NULL rc_obj_t* */
+typedef rc_obj_t* rc_reuse_t; /* memory of a dead unique object, or NULL */
+typedef struct rc_ctx_s rc_ctx_t;
+
+#define RC_STICKY       ((int32_t)(INT32_MIN + 0x10000000))  /* at or below: no dup, no drop */
+#define RC_STICKY_DROP  ((int32_t)(INT32_MIN + 0x20000000))  /* at or below: no drop */
+#define RC_STUCK        ((int32_t)(INT32_MIN + 0x08000000))  /* sticky value set by the runtime (mid-band) */
+#define RC_SCAN_LARGE   0xFF     /* field count is stored in the word after the header */
+#define RC_SCAN_MAX     0xFE     /* most value fields of an ordinary object */
+#define RC_KIND_MAX     63       /* registered kinds are numbered 1..RC_KIND_MAX */
+#define RC_KIND_SHIFT   2
+#define RC_F_FORWARDED  0x01     /* runtime flag: copied out of a dying arena */
+#define RC_NO_REUSE     ((rc_reuse_t)NULL)
+#define RC_BUDGET_UNBOUNDED SIZE_MAX
+
+/* Immediate values. */
+#define RC_IMM(n)  ((rc_val_t)(((uintptr_t)(intptr_t)(n) << 1) | 1))
+static inline rc_val_t rc_int(intptr_t n)          { return RC_IMM(n); }
+static inline intptr_t rc_int_val(rc_val_t v)      { return (intptr_t)v >> 1; }
+static inline bool     rc_is_imm(rc_val_t v)       { return (v & 1) != 0; }
+static inline bool     rc_is_obj(rc_val_t v)       { return (v & 1) == 0; }
+static inline rc_val_t rc_val(const rc_obj_t* o)   { return (rc_val_t)o; }
+static inline rc_obj_t* rc_obj(rc_val_t v)         { return (rc_obj_t*)v; }
+
+/* Field access (ordinary objects; large objects use rc_large_fields). */
+static inline rc_val_t* rc_fields(rc_obj_t* o)     { return (rc_val_t*)(o + 1); }
+static inline rc_val_t  rc_field(rc_obj_t* o, size_t i) { return rc_fields(o)[i]; }
+static inline void*     rc_payload(rc_obj_t* o)    { return rc_fields(o) + o->scan; }
+static inline size_t    rc_large_count(rc_obj_t* o) { return *(size_t*)(o + 1); }
+static inline rc_val_t* rc_large_fields(rc_obj_t* o) { return (rc_val_t*)(o + 1) + 1; }
+static inline unsigned  rc_kind_of(const rc_obj_t* o) { return (unsigned)o->flags >> RC_KIND_SHIFT; }
+
+/* ---------------------------------------------------------------------
+   Kinds: external data with a finalizer and a child visitor
+--------------------------------------------------------------------- */
+typedef void (rc_visit_fun)(rc_val_t child, void* arg);
+
+typedef struct rc_kind_s {
+  const char* name;
+  /* Runs at a safe point (rt_tick, rt_collect, task end, detach, shutdown),
+     never inside rc_drop or the allocator callback.  The object's header and
+     fields are intact and alive; afterwards its fields are released and its
+     memory freed.  It must not keep `o`; it may drop values it owns. */
+  void (*finalize)(rc_ctx_t* ctx, rc_obj_t* o);
+  /* Calls `fn` on every value held outside the scanned fields (marking). */
+  void (*visit)(rc_obj_t* o, rc_visit_fun* fn, void* arg);
+} rc_kind_t;
+
+/* Register a kind (process-wide, before objects of it exist); returns its index 1..RC_KIND_MAX, or 0 when full. */
+rc_decl_export unsigned rc_kind_register(const rc_kind_t* kind);
+
+/* ---------------------------------------------------------------------
+   Per-thread context (fields are the runtime's; read them via rt_stats)
+--------------------------------------------------------------------- */
+typedef struct rc_stats_s {
+  uint64_t allocs;         /* objects allocated (rc_alloc*, not reuse) */
+  uint64_t frees;          /* objects freed by the release queue or unused tokens */
+  uint64_t reuse_hits;     /* rc_alloc_at calls that reused a token */
+  uint64_t reuse_tokens;   /* tokens produced by rc_drop_reuse / rc_reuse_take */
+  uint64_t atomic_ops;     /* atomic count updates on shared objects */
+  uint64_t marked_shared;  /* objects marked thread-shared */
+  uint64_t sticky;         /* objects that became sticky (overflow, huge shared counts) */
+  uint64_t pushed;         /* dead objects queued for release */
+  uint64_t drained;        /* release work units done (object freed or large chunk) */
+  uint64_t max_pending;    /* most objects ever waiting on the pending list */
+  uint64_t max_drop;       /* most objects freed by one rc_drop */
+  uint64_t drops_timed;    /* releasing drops measured (when timing is on) */
+  uint64_t max_drop_ns;    /* longest releasing drop measured */
+  uint64_t max_beat_ns;    /* longest heartbeat drain measured (when timing is on) */
+  uint64_t heartbeats;     /* allocator heartbeats seen by this thread */
+  uint64_t ticks;          /* rt_tick calls */
+  uint64_t finalized;      /* finalizers run */
+  uint64_t assists;        /* allocations that drained because pending passed the soft limit */
+  uint64_t tasks;          /* tasks ended (arenas destroyed) */
+  uint64_t exported;       /* objects copied out of task arenas */
+  uint64_t escapes;        /* references into a destroyed arena found by the check */
+} rc_stats_t;
+
+struct rt_task_s;
+
+struct rc_ctx_s {
+  mi_heap_t*  heap;          /* allocation heap: the thread's, or the current task's arena */
+  size_t      npending;      /* objects on the pending list */
+  size_t      soft_limit;    /* above it, every allocation assists the release */
+  size_t      drop_budget;   /* release units per rc_drop (RC_BUDGET_UNBOUNDED: eager) */
+  size_t      tick_budget;   /* release units per allocator heartbeat */
+  rc_obj_t*   pending;       /* dead objects whose fields are not yet released (LIFO) */
+  rc_obj_t*   fin_head;      /* dead objects waiting for their finalizer (FIFO) */
+  rc_obj_t*   fin_tail;
+  size_t      nfinal;        /* objects waiting for their finalizer */
+  unsigned    busy;          /* inside a drain, a mark or an export */
+  bool        time_drops;    /* measure releasing drops (histogram) */
+  uint32_t*   drop_hist;     /* log-linear histogram of releasing-drop times */
+  mi_heap_t*  thread_heap;   /* the heap created at attach */
+  struct rt_task_s* task;    /* innermost running task, or NULL */
+  void*       link;          /* runtime registry */
+  rc_stats_t  st;
+};
+
+/* ---------------------------------------------------------------------
+   Out-of-line parts (called by the inline fast paths below)
+--------------------------------------------------------------------- */
+/* Slow dup: shared (atomic) or sticky object; also every dup when RC_FAST_PATHS is 0. */
+rc_decl_export void rc_dup_slow(rc_obj_t* o);
+/* Slow drop: count 0 (release, bounded by ctx->drop_budget), shared (atomic) or sticky. */
+rc_decl_export void rc_drop_slow(rc_ctx_t* ctx, rc_obj_t* o);
+/* The stored count of `o`, read atomically (relaxed). */
+rc_decl_export int32_t rc_refcount_atomic(const rc_obj_t* o);
+/* Allocation assist: pending passed the soft limit; release a few objects now. */
+rc_decl_export void rc_assist(rc_ctx_t* ctx);
+/* Allocation failed: release everything pending, collect, retry; aborts with a message if still out of memory. */
+rc_decl_export void* rc_alloc_retry(rc_ctx_t* ctx, size_t size);
+
+/* The stored count of `o`: a plain read on the fast-path build (only its
+   sign matters for a shared object), an atomic one otherwise. */
+static inline int32_t rc_refcount(const rc_obj_t* o) {
+#if RC_FAST_PATHS
+  return o->rc;
+#else
+  return rc_refcount_atomic(o);
+#endif
+}
+
+/* ---------------------------------------------------------------------
+   Allocation
+--------------------------------------------------------------------- */
+/* Allocate a unique object of `size` bytes (header included) with `scan` value fields and `tag`; fields are uninitialised. */
+static inline rc_obj_t* rc_alloc(rc_ctx_t* ctx, size_t size, unsigned scan, uint16_t tag) {
+  if (rc_unlikely(ctx->npending > ctx->soft_limit)) rc_assist(ctx);
+  void* p = (size <= MI_SMALL_SIZE_MAX ? mi_heap_malloc_small(ctx->heap, size)
+                                       : mi_heap_malloc(ctx->heap, size));
+  if (rc_unlikely(p == NULL)) p = rc_alloc_retry(ctx, size);
+  rc_obj_t* o = (rc_obj_t*)p;
+  o->rc = 0; o->tag = tag; o->scan = (uint8_t)scan; o->flags = 0;
+  ctx->st.allocs++;
+  return o;
+}
+
+/* Allocate a large-layout object: a count word, `nfields` value fields (any number, set to rc_int(0)), then `raw` bytes. */
+rc_decl_export rc_obj_t* rc_alloc_large(rc_ctx_t* ctx, size_t nfields, size_t raw, uint16_t tag);
+/* Allocate an object of a registered kind; `size`, `scan` and `tag` as for rc_alloc. */
+rc_decl_export rc_obj_t* rc_alloc_kind(rc_ctx_t* ctx, unsigned kind, size_t size, unsigned scan, uint16_t tag);
+/* Initialise a static (never freed) object: sticky count, `scan` fields that must be immediates or statics. */
+rc_decl_export void rc_init_static(rc_obj_t* o, unsigned scan, uint16_t tag);
+
+/* ---------------------------------------------------------------------
+   Reference counting
+--------------------------------------------------------------------- */
+/* Add a reference to object `o`; returns `o`. */
+static inline rc_obj_t* rc_dup_obj(rc_obj_t* o) {
+#if RC_FAST_PATHS
+  int32_t rc = o->rc;
+  if (rc_likely(rc >= 0)) { o->rc = (int32_t)((uint32_t)rc + 1); return o; }  /* INT32_MAX+1 wraps to sticky */
+#endif
+  rc_dup_slow(o);
+  return o;
+}
+
+/* Add a reference to `v` (no-op for immediates); returns `v`. */
+static inline rc_val_t rc_dup(rc_val_t v) {
+  if (rc_is_obj(v)) rc_dup_obj(rc_obj(v));
+  return v;
+}
+
+/* Give up a reference to object `o`; the last one releases it (bounded, see rt_tick). */
+static inline void rc_drop_obj(rc_ctx_t* ctx, rc_obj_t* o) {
+#if RC_FAST_PATHS
+  int32_t rc = o->rc;
+  if (rc_likely(rc > 0)) { o->rc = rc - 1; return; }
+#endif
+  rc_drop_slow(ctx, o);
+}
+
+/* Give up a reference to `v` (no-op for immediates). */
+static inline void rc_drop(rc_ctx_t* ctx, rc_val_t v) {
+  if (rc_is_obj(v)) rc_drop_obj(ctx, rc_obj(v));
+}
+
+/* Is `v` an object with exactly one reference, held by this thread? */
+static inline bool rc_is_unique(rc_val_t v) {
+  return rc_is_obj(v) && rc_refcount(rc_obj(v)) == 0;
+}
+
+/* Is `v` an object marked thread-shared (or sticky)? */
+static inline bool rc_is_shared(rc_val_t v) {
+  return rc_is_obj(v) && rc_refcount(rc_obj(v)) < 0;
+}
+
+/* Mark everything reachable from `v` thread-shared (iterative); call before another thread can see `v`. */
+rc_decl_export void rc_mark_shared(rc_ctx_t* ctx, rc_val_t v);
+/* Make `o` sticky: never freed, dup and drop become no-ops (for long-lived roots). */
+rc_decl_export void rc_make_sticky(rc_obj_t* o);
+
+/* ---------------------------------------------------------------------
+   Perceus reuse
+--------------------------------------------------------------------- */
+/* Drop `v`; if it was unique (and has no kind), drop its fields but keep its memory as a token. */
+rc_decl_export rc_reuse_t rc_drop_reuse(rc_ctx_t* ctx, rc_val_t v);
+
+/* Consume `o` whose value fields the caller takes over (a match): unique -> its memory as a token;
+   otherwise each value field is dup'ed, `o` dropped and RC_NO_REUSE returned. Read raw fields first. */
+static inline rc_reuse_t rc_reuse_take(rc_ctx_t* ctx, rc_obj_t* o) {
+  if (rc_likely(rc_refcount(o) == 0 && (o->flags >> RC_KIND_SHIFT) == 0 && o->scan != RC_SCAN_LARGE)) {
+    o->scan = 0;              /* a token has no fields for heap scanners */
+    ctx->st.reuse_tokens++;
+    return o;
+  }
+  unsigned n = (o->scan == RC_SCAN_LARGE ? 0 : o->scan);
+  for (unsigned i = 0; i < n; i++) rc_dup(rc_fields(o)[i]);
+  if (o->scan == RC_SCAN_LARGE) {
+    size_t m = rc_large_count(o);
+    for (size_t i = 0; i < m; i++) rc_dup(rc_large_fields(o)[i]);
+  }
+  rc_drop_obj(ctx, o);
+  return RC_NO_REUSE;
+}
+
+/* Build a new object in token `r` (or allocate when `r` is RC_NO_REUSE); `size` must fit the token's object. */
+static inline rc_obj_t* rc_alloc_at(rc_ctx_t* ctx, rc_reuse_t r, size_t size, unsigned scan, uint16_t tag) {
+  if (r != RC_NO_REUSE) {
+    r->rc = 0; r->tag = tag; r->scan = (uint8_t)scan; r->flags = 0;
+    ctx->st.reuse_hits++;
+    return r;
+  }
+  return rc_alloc(ctx, size, scan, tag);
+}
+
+/* Free an unused token (no-op for RC_NO_REUSE). */
+static inline void rc_reuse_release(rc_ctx_t* ctx, rc_reuse_t r) {
+  if (r != RC_NO_REUSE) { mi_free(r); ctx->st.frees++; }
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIRT_RC_H */
