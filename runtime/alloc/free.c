@@ -153,6 +153,7 @@ void _mi_free_generic(mi_page_t* page, void* p) {
   else if (_mi_page_block_usable(page) > sizeof(mi_block_t)) memset((uint8_t*)b + sizeof(mi_block_t), 0xDF, _mi_page_block_usable(page) - sizeof(mi_block_t));
 #endif
 #endif
+  mi_track_free(b);
   if ((xo & ~MI_PAGE_FLAGS_MASK) == _mi_thread_id()) {
     mi_block_set_nextx(page, b, page->local_free);
     page->local_free = b;

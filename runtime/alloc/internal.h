@@ -124,6 +124,29 @@ static inline size_t _mi_page_size(const mi_page_t* page) {
 }
 
 /* ------------------------------------------------------------------------
+   Valgrind tracking (configure --enable-valgrind): blocks are announced to
+   memcheck as allocated and freed, free blocks are inaccessible, and the
+   allocator's own accesses to a free block's link word are bracketed.
+------------------------------------------------------------------------ */
+#if MI_TRACK_VALGRIND
+#include <valgrind/valgrind.h>
+#include <valgrind/memcheck.h>
+#define mi_track_malloc(p, size, zero)  VALGRIND_MALLOCLIKE_BLOCK(p, size, 0, zero)
+#define mi_track_free(p)                VALGRIND_FREELIKE_BLOCK(p, 0)
+#define mi_track_noaccess(p, size)      VALGRIND_MAKE_MEM_NOACCESS(p, size)
+#define mi_track_open_link(b)           VALGRIND_MAKE_MEM_DEFINED(b, sizeof(uintptr_t))
+#define mi_track_open_link_w(b)         VALGRIND_MAKE_MEM_UNDEFINED(b, sizeof(uintptr_t))
+#define mi_track_close_link(b)          VALGRIND_MAKE_MEM_NOACCESS(b, sizeof(uintptr_t))
+#else
+#define mi_track_malloc(p, size, zero)  ((void)0)
+#define mi_track_free(p)                ((void)0)
+#define mi_track_noaccess(p, size)      ((void)0)
+#define mi_track_open_link(b)           ((void)0)
+#define mi_track_open_link_w(b)         ((void)0)
+#define mi_track_close_link(b)          ((void)0)
+#endif
+
+/* ------------------------------------------------------------------------
    Free-list encoding: next pointers are XOR/rotate encoded with per-page
    keys in secure builds; NULL encodes as the page address so a zeroed word
    does not decode to "end of list".
@@ -132,15 +155,19 @@ static inline uintptr_t mi_rotl(uintptr_t x, uintptr_t s) { s &= 63; return s ==
 static inline uintptr_t mi_rotr(uintptr_t x, uintptr_t s) { s &= 63; return s == 0 ? x : (x >> s) | (x << (64 - s)); }
 
 static inline mi_block_t* mi_block_nextx(const mi_page_t* page, const mi_block_t* b) {
+  mi_track_open_link(b);
+  const uintptr_t raw = b->next;
+  mi_track_close_link(b);
 #if MI_ENCODE_FREELIST
-  uintptr_t d = mi_rotr(b->next - page->keys[0], page->keys[0]) ^ page->keys[1];
+  uintptr_t d = mi_rotr(raw - page->keys[0], page->keys[0]) ^ page->keys[1];
   return (d == (uintptr_t)page ? NULL : (mi_block_t*)d);
 #else
   (void)page;
-  return (mi_block_t*)b->next;
+  return (mi_block_t*)raw;
 #endif
 }
 static inline void mi_block_set_nextx(const mi_page_t* page, mi_block_t* b, const mi_block_t* next) {
+  mi_track_open_link_w(b);
 #if MI_ENCODE_FREELIST
   uintptr_t v = (next == NULL ? (uintptr_t)page : (uintptr_t)next);
   b->next = mi_rotl(v ^ page->keys[1], page->keys[0]) + page->keys[0];
@@ -148,6 +175,7 @@ static inline void mi_block_set_nextx(const mi_page_t* page, mi_block_t* b, cons
   (void)page;
   b->next = (uintptr_t)next;
 #endif
+  mi_track_close_link(b);
 }
 
 /* Is `b` a possible block address of the page (inside its block area)? */

@@ -165,6 +165,7 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld) {
   mi_block_set_nextx(page, b, NULL);
   page->free = (mi_block_t*)start;
 #endif
+  mi_track_noaccess(start, n * bsize);   /* fresh blocks are inaccessible until allocated */
   page->capacity += (uint32_t)n;
   page->used += (uint32_t)n;
   mi_counter_add(&tld->stats, MI_CTR_PAGES_EXTENDED, 1);
@@ -235,6 +236,7 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
   }
 #endif
   page->free = next;
+  mi_track_malloc(b, _mi_page_block_usable(page), zero && page->free_is_zero);
   if (zero) {
     if (page->free_is_zero) b->next = 0;
     else memset(b, 0, _mi_page_block_usable(page));
