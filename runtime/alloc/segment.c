@@ -26,6 +26,7 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t* cache_list;
 static size_t cache_count;
 static mi_atomic_t cache_nonempty;   /* peeked without the lock */
+static mi_atomic_t cache_purge_due;  /* earliest purge deadline among cached segments (0: none) */
 #define MI_SEGMENT_CACHE_MAX  16
 
 /* ------------------------------------------------------------------------
@@ -207,9 +208,23 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
   return next;
 }
 
-/* Purge every dirty free slice so the memory is zero (cached segments). */
-static void segment_purge_all(mi_segment_t* seg, mi_stats_internal_t* st) {
-  segment_purge(seg, true, 0, st, true);
+
+/* A segment leaves its owner (abandoned or cached): its resident free
+   memory waits arena_purge_mult x purge_delay (100 ms by default), long
+   enough for the next thread to pick it up without page faults. */
+static void segment_defer_purge(mi_segment_t* seg, uint64_t now) {
+  const long delay = mi_option_get(mi_option_purge_delay);
+  if (delay <= 0 || seg->kind != MI_SEGMENT_NORMAL) return;
+  const long mult = mi_option_get(mi_option_arena_purge_mult);
+  const uint64_t later = now + (uint64_t)delay * (uint64_t)(mult < 1 ? 1 : mult);
+  uint64_t next = 0;
+  for (size_t i = MI_SEGMENT_FIRST_SLICE; i < MI_SLICE_COUNT; i++) {
+    if (!bit_get(seg->dirty_map, i) || !bit_get(seg->free_map, i)) continue;
+    mi_page_t* desc = _mi_segment_slice(seg, i);
+    if (desc->purge_due != UINT64_MAX && desc->purge_due < later) desc->purge_due = later;
+    if (desc->purge_due != UINT64_MAX && (next == 0 || desc->purge_due < next)) next = desc->purge_due;
+  }
+  seg->purge_expire = next;
 }
 
 /* Slices [idx, idx+n) were just freed: stamp their purge deadline. */
@@ -253,10 +268,27 @@ static void abandoned_purge(uint64_t now, bool force) {
   pthread_mutex_unlock(&abandoned_lock);
 }
 
+/* Cached (empty, unowned) segments keep their resident memory until its
+   deadline, so a thread that starts right after another exited reuses it
+   without page faults; then any thread's purge pass purges it. */
+static void cache_purge(uint64_t now, bool force) {
+  const uintptr_t due = mi_atomic_load_relaxed(&cache_purge_due);
+  if (due == 0 || (!force && due > now)) return;
+  if (pthread_mutex_trylock(&cache_lock) != 0) return;
+  uint64_t next = 0;
+  for (mi_segment_t* seg = cache_list; seg != NULL; seg = seg->next) {
+    if (seg->purge_expire != 0 && (force || seg->purge_expire <= now)) segment_purge(seg, force, now, NULL, false);
+    if (seg->purge_expire != 0 && (next == 0 || seg->purge_expire < next)) next = seg->purge_expire;
+  }
+  mi_atomic_store_relaxed(&cache_purge_due, next);
+  pthread_mutex_unlock(&cache_lock);
+}
+
 void _mi_segments_purge(mi_tld_t* tld, bool force) {
   const uint64_t now = _mi_os_clock_ms();
   tld->now_ms = now;
   abandoned_purge(now, force);
+  cache_purge(now, force);
   if (tld->purge_due == 0 && !force) return;
   if (!force && now < tld->purge_due) return;
   uint64_t next_due = 0;
@@ -325,10 +357,13 @@ static mi_segment_t* segment_cache_pop(void) {
   return seg;
 }
 
-/* Purged and unowned: the memory is zero and the map still says "ours". */
+/* An empty, unowned segment: its slice maps and purge deadlines stay as
+   they are (resident memory is reused first, and purged when due); the
+   segment map still says "ours". */
 static void segment_cache_push(mi_segment_t* seg) {
-  segment_purge_all(seg, NULL);
   seg->tld = NULL;
+  segment_defer_purge(seg, _mi_os_clock_ms());
+  const uint64_t expire = seg->purge_expire;
   pthread_mutex_lock(&cache_lock);
   if (cache_count < MI_SEGMENT_CACHE_MAX) {
     seg->next = cache_list;
@@ -338,8 +373,12 @@ static void segment_cache_push(mi_segment_t* seg) {
     seg = NULL;
   }
   pthread_mutex_unlock(&cache_lock);
-  if (seg != NULL) segment_os_free(seg);
-  else _mi_stats_process_counter(MI_CTR_SEGMENTS_CACHED, 1);
+  if (seg != NULL) { segment_os_free(seg); return; }
+  _mi_stats_process_counter(MI_CTR_SEGMENTS_CACHED, 1);
+  if (expire != 0) {
+    uintptr_t cur = mi_atomic_load_relaxed(&cache_purge_due);
+    while ((cur == 0 || expire < cur) && !mi_atomic_cas_acq_rel(&cache_purge_due, &cur, expire)) { }
+  }
 }
 
 void _mi_segment_cache_collect(bool force) {
@@ -349,6 +388,7 @@ void _mi_segment_cache_collect(bool force) {
   cache_list = NULL;
   cache_count = 0;
   mi_atomic_store_relaxed(&cache_nonempty, 0);
+  mi_atomic_store_relaxed(&cache_purge_due, 0);
   pthread_mutex_unlock(&cache_lock);
   while (list != NULL) {
     mi_segment_t* next = list->next;
@@ -408,7 +448,10 @@ static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
     segmap_set(seg, true);
   }
   else {
-    segment_init_header(seg, MI_SEGMENT_SIZE, MI_SEGMENT_NORMAL, seg->arena_id);
+    /* from the cache: every slice is free; the dirty map and the purge
+       deadlines (in the free slices' descriptors) carry over */
+    seg->used_pages = 0;
+    seg->next = seg->prev = NULL;
   }
   tld_segment_push(tld, seg);
   mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
@@ -635,8 +678,9 @@ void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
     if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
     return;
   }
-  /* dirty slices keep their deadlines: a reclaiming thread, or any thread's
-     purge pass (abandoned_purge), purges them when due */
+  /* dirty slices keep (longer) deadlines: a reclaiming thread, or any
+     thread's purge pass (abandoned_purge), purges them when due */
+  segment_defer_purge(seg, tld->now_ms != 0 ? tld->now_ms : _mi_os_clock_ms());
   mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
   pthread_mutex_lock(&abandoned_lock);
   seg->tld = NULL;
