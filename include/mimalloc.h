@@ -363,6 +363,8 @@ mi_decl_export bool mi_abandoned_visit_blocks(mi_subproc_id_t subproc_id, int he
 mi_decl_export void mi_heap_guarded_set_sample_rate(mi_heap_t* heap, size_t sample_rate, size_t seed);
 /* Restrict guard-page sampling to sizes in [min, max]. */
 mi_decl_export void mi_heap_guarded_set_size_bound(mi_heap_t* heap, size_t min, size_t max);
+/* mirt: check the heap's pages, free lists and the thread's segments; reports the first inconsistency (EFAULT) and returns false. Call on the heap's thread. */
+mi_decl_export bool mi_heap_check(mi_heap_t* heap) mi_attr_noexcept;
 /* Is the page holding `p` in `heap` used below `perc_threshold` percent (a hint for compaction)? */
 mi_decl_export bool mi_unsafe_heap_page_is_under_utilized(mi_heap_t* heap, void* p, size_t perc_threshold) mi_attr_noexcept;
 /* Declare the calling thread a thread-pool worker (a hint). */

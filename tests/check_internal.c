@@ -140,6 +140,54 @@ START_TEST(test_internal_abandon_reclaim)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------
+   mi_heap_check: true on a healthy heap, false (EFAULT) on corruption
+------------------------------------------------------------------------ */
+static int check_errors;
+static int check_last_err;
+static void on_check_error(int err, void* arg) { (void)arg; check_errors++; check_last_err = err; }
+
+START_TEST(test_internal_heap_check)
+{
+  /* a mixed workload: many sizes, frees in between, a full page, a heap */
+  static void* keep[4000];
+  for (int i = 0; i < 4000; i++) keep[i] = mi_malloc((size_t)(8 + (i * 37) % 3000));
+  for (int i = 0; i < 4000; i += 3) { mi_free(keep[i]); keep[i] = NULL; }
+  mi_heap_t* h = mi_heap_new();
+  for (int i = 0; i < 100; i++) (void)mi_heap_malloc(h, 100);
+  ck_assert(mi_heap_check(NULL));
+  ck_assert(mi_heap_check(h));
+  mi_heap_destroy(h);
+  ck_assert(mi_heap_check(NULL));
+
+  /* corrupt the link of a block on a local free list: the check finds it */
+  mi_register_error(&on_check_error, NULL);
+  void* a = mi_malloc(64);
+  void* b = mi_malloc(64);
+  mi_free(a);
+  mi_page_t* page = _mi_segment_page_of_checked(b);
+  ck_assert_ptr_nonnull(page);
+  ck_assert_ptr_nonnull(page->local_free);
+  mi_block_t* victim = page->local_free;
+  const uintptr_t saved = victim->next;
+  victim->next = (uintptr_t)0x1234560;   /* a wild link (encoded or not, it leaves the page) */
+  check_errors = 0;
+  ck_assert(!mi_heap_check(NULL));
+  ck_assert_int_ge(check_errors, 1);
+  ck_assert_int_eq(check_last_err, EFAULT);
+  victim->next = saved;
+  ck_assert(mi_heap_check(NULL));
+  /* a wrong used count is found as well */
+  page->used++;
+  ck_assert(!mi_heap_check(NULL));
+  page->used--;
+  ck_assert(mi_heap_check(NULL));
+  mi_register_error(NULL, NULL);
+  mi_free(b);
+  for (int i = 0; i < 4000; i++) mi_free(keep[i]);
+}
+END_TEST
+
 static Suite* internal_suite(void)
 {
   Suite* s = suite_create("internal");
@@ -149,6 +197,7 @@ static Suite* internal_suite(void)
   tcase_add_test(tc, test_internal_used_counts);
   tcase_add_test(tc, test_internal_full_page_notify);
   tcase_add_test(tc, test_internal_abandon_reclaim);
+  tcase_add_test(tc, test_internal_heap_check);
   suite_add_tcase(s, tc);
   return s;
 }

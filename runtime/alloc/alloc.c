@@ -63,6 +63,10 @@ void* _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignme
     page = _mi_heap_find_page(heap, size, alignment);
     if (page == NULL) return _mi_alloc_fail(size);
   }
+#if MI_DEBUG > 1
+  /* debug builds check the page after every slow path, everything now and then */
+  if (!_mi_page_check(page, heap) || ((tld->generic_count & 255) == 0 && !mi_heap_check(heap))) _mi_os_abort();
+#endif
   return _mi_page_malloc(heap, page, size, zero);
 }
 

@@ -159,6 +159,9 @@ void _mi_free_generic(mi_page_t* page, void* p) {
     page->local_free = b;
     page->used--;
     if (xo & MI_PAGE_IN_FULL) _mi_page_unfull(page);
+#if MI_DEBUG > 1
+    if (!_mi_page_check(page, page->heap)) _mi_os_abort();
+#endif
     if (page->used == 0) _mi_page_retire(page);
     return;
   }

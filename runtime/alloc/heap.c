@@ -174,6 +174,15 @@ void mi_heap_guarded_set_size_bound(mi_heap_t* heap, size_t min, size_t max) {
 }
 
 /* ------------------------------------------------------------------------
+   Consistency check
+------------------------------------------------------------------------ */
+bool mi_heap_check(mi_heap_t* heap) {
+  if (heap == NULL) heap = mi_heap_get_default();
+  if (!heap_is_owned_here(heap, "mi_heap_check")) return false;
+  return _mi_heap_check_pages(heap) && _mi_segments_check(heap->tld);
+}
+
+/* ------------------------------------------------------------------------
    Visiting blocks
 ------------------------------------------------------------------------ */
 #define MI_VISIT_BITS  (MI_MEDIUM_PAGE_SLICES * MI_SLICE_SIZE / 16)

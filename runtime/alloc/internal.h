@@ -285,7 +285,7 @@ void     _mi_arenas_lock_prefork(bool lock) mi_decl_hidden;
 void     _mi_arenas_reinit_child(void) mi_decl_hidden;
 
 /* "segment.c" -- segments, slices, purging, abandonment */
-mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool* is_zero) mi_decl_hidden;
+mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool allow_new, bool* is_zero) mi_decl_hidden;
 mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) mi_decl_hidden;
 void     _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* slices back to the segment */
 void     _mi_segment_page_release_unowned(mi_page_t* page) mi_decl_hidden;  /* same, for a segment without owner */
@@ -302,6 +302,7 @@ void     _mi_segments_lock_prefork(bool lock) mi_decl_hidden;
 void     _mi_segments_reinit_child(void) mi_decl_hidden;
 void     _mi_segment_cache_collect(bool force) mi_decl_hidden;
 void     _mi_segment_huge_purge_block(mi_page_t* page) mi_decl_hidden;     /* remote free of a huge block: give the memory back */
+bool     _mi_segments_check(const mi_tld_t* tld) mi_decl_hidden;           /* consistency of the thread's segments (reports) */
 bool     _mi_segment_huge_resize(mi_page_t* page, size_t newsize) mi_decl_hidden;
 
 /* "page.c" -- pages, free lists, page queues */
@@ -325,6 +326,8 @@ size_t   _mi_page_queue_of_size(size_t size) mi_decl_hidden;
 size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
 void     _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) mi_decl_hidden;       /* owner thread only */
 void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;  /* abandoned segment, under the lock */
+bool     _mi_page_check(const mi_page_t* page, const mi_heap_t* heap) mi_decl_hidden;   /* consistency of one page (reports) */
+bool     _mi_heap_check_pages(const mi_heap_t* heap) mi_decl_hidden;                      /* every page and queue of a heap */
 
 /* "init.c" -- process and thread lifecycle, deferred free (heartbeat) */
 mi_heap_t* _mi_thread_heap_init(void) mi_decl_hidden;                     /* initialise the calling thread; its default heap */

@@ -416,6 +416,22 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   page_extend(page, tld);
 }
 
+/* A span of `slices` for a page of `heap`: from the thread's segments; else
+   from an adopted abandoned segment (the memory of exited threads is reused
+   before any new memory is mapped); else from a new segment. */
+static mi_page_t* heap_page_span(mi_heap_t* heap, size_t slices, size_t align, bool* is_zero) {
+  mi_tld_t* tld = heap->tld;
+  mi_page_t* page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, false, is_zero);
+  for (int i = 0; page == NULL && i < 8 && !heap->no_reclaim && _mi_segment_abandoned_count() > 0; i++) {
+    mi_segment_t* seg = _mi_segment_reclaim_take(tld);
+    if (seg == NULL) break;
+    _mi_page_adopt_segment(tld->heap_backing, seg);
+    page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, false, is_zero);
+  }
+  if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, true, is_zero);
+  return page;
+}
+
 /* Take abandoned segments into the thread (backing heap) until one offers
    a page for `bin`, or a few were tried. */
 static bool heap_reclaim(mi_heap_t* heap) {
@@ -463,8 +479,8 @@ static mi_page_t* page_fresh_small(mi_heap_t* heap, size_t bin) {
   const size_t bsize = _mi_bin_size(bin);
   const bool small = (bsize <= MI_SMALL_OBJ_SIZE_MAX);
   bool is_zero;
-  mi_page_t* page = _mi_segment_page_alloc(heap->tld, small ? MI_SMALL_PAGE_SLICES : MI_MEDIUM_PAGE_SLICES,
-                                           small ? 1 : MI_MEDIUM_PAGE_SLICES, heap->arena_id, &is_zero);
+  mi_page_t* page = heap_page_span(heap, small ? MI_SMALL_PAGE_SLICES : MI_MEDIUM_PAGE_SLICES,
+                                   small ? 1 : MI_MEDIUM_PAGE_SLICES, &is_zero);
   if (page == NULL) return NULL;
   page_init(heap, page, bsize, bin, small ? MI_PAGE_SMALL : MI_PAGE_MEDIUM, is_zero);
   mi_stat_add(&heap->tld->stats, MI_STAT_NORMAL, (int64_t)_mi_page_size(page));
@@ -481,7 +497,7 @@ static mi_page_t* page_fresh_single(mi_heap_t* heap, size_t size, size_t alignme
   mi_page_kind_t kind;
   if (size <= MI_LARGE_OBJ_SIZE_MAX && alignment <= MI_MAX_ALIGN_SIZE) {
     const size_t slices = (size + MI_PAGE_GUARD_SIZE + MI_SLICE_SIZE - 1) >> MI_SLICE_SHIFT;
-    page = _mi_segment_page_alloc(tld, slices, 1, heap->arena_id, &is_zero);
+    page = heap_page_span(heap, slices, 1, &is_zero);
     kind = MI_PAGE_LARGE;
     if (page == NULL) return NULL;
     size_t bsize = slices * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE;
@@ -773,4 +789,85 @@ void _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) {
     if (seg->kind == MI_SEGMENT_HUGE) break;
     idx += page->slice_count;
   }
+}
+
+/* ------------------------------------------------------------------------
+   Consistency checks (mi_heap_check, and after slow-path steps in debug
+   builds).  Exact invariants: every listed block lies in its page on a
+   block boundary below the capacity, no list loops, and
+   used + |local_free| == capacity (used counts the rest).
+------------------------------------------------------------------------ */
+static bool check_list(const mi_page_t* page, const mi_block_t* b, size_t* count, const char* which) {
+  size_t n = 0;
+  while (b != NULL) {
+    const size_t ofs = (size_t)((const uint8_t*)b - page->page_start);
+    if (!mi_page_contains(page, b) || ofs % page->block_size != 0 || ofs / page->block_size >= page->capacity) {
+      _mi_error_message(EFAULT, "error: check: corrupted free list of page %p (block %zu B): %s list holds %p\n",
+                        (const void*)page, page->block_size, which, (const void*)b);
+      return false;
+    }
+    if (++n > page->capacity) {
+      _mi_error_message(EFAULT, "error: check: corrupted free list of page %p (block %zu B): %s list loops\n",
+                        (const void*)page, page->block_size, which);
+      return false;
+    }
+    b = mi_block_nextx(page, b);
+  }
+  *count = n;
+  return true;
+}
+
+bool _mi_page_check(const mi_page_t* page, const mi_heap_t* heap) {
+  size_t nfree = 0, nlocal = 0, nthread = 0;
+  const mi_block_t* tf = (const mi_block_t*)(mi_atomic_load_acquire(&page->xthread_free) & ~MI_NOTIFY_MASK);
+  bool ok = check_list(page, page->free, &nfree, "free") && check_list(page, page->local_free, &nlocal, "local") &&
+            check_list(page, tf, &nthread, "thread");
+  if (!ok) return false;
+  const char* why = NULL;
+  if (page->heap != heap) why = "page of another heap in the queues";
+  else if (page->block_size == 0 || page->capacity > page->reserved) why = "capacity above reserved";
+  else if ((size_t)page->used + nlocal != page->capacity) why = "used + local_free != capacity";
+  else if (page->used < nfree) why = "used below the free list";
+  else if (_mi_page_tid(page) != heap->tld->tid) why = "owner id is not the heap's thread";
+  else if (!mi_page_contains(page, page->page_start)) why = "page start outside the page";
+  if (why != NULL) {
+    _mi_error_message(EFAULT, "error: check: corrupted metadata of page %p (block %zu B): %s (used %u, capacity %u, reserved %u, free %zu, local %zu)\n",
+                      (const void*)page, page->block_size, why, page->used, page->capacity, page->reserved, nfree, nlocal);
+    return false;
+  }
+  return true;
+}
+
+/* Queues: links consistent both ways, pages in the right queue, full pages flagged. */
+bool _mi_heap_check_pages(const mi_heap_t* heap) {
+  size_t pages = 0;
+  for (size_t bin = 1; bin < MI_BIN_COUNT; bin++) {
+    const mi_page_queue_t* pq = &heap->pages[bin];
+    const mi_page_t* prev = NULL;
+    for (const mi_page_t* page = pq->first; page != NULL; prev = page, page = page->next) {
+      const bool full = (mi_page_xowner(page) & MI_PAGE_IN_FULL) != 0;
+      if (page->prev != prev || (bin == MI_BIN_FULL) != full || (bin != MI_BIN_FULL && page->bin != bin) || ++pages > heap->page_count) {
+        _mi_error_message(EFAULT, "error: check: corrupted metadata of heap %p: queue %zu is broken at page %p\n", (const void*)heap, bin, (const void*)page);
+        return false;
+      }
+      if (!_mi_page_check(page, heap)) return false;
+    }
+    if (pq->last != prev) {
+      _mi_error_message(EFAULT, "error: check: corrupted metadata of heap %p: queue %zu ends at %p, not %p\n", (const void*)heap, bin, (const void*)pq->last, (const void*)prev);
+      return false;
+    }
+  }
+  if (pages != heap->page_count) {
+    _mi_error_message(EFAULT, "error: check: corrupted metadata of heap %p: %zu pages in the queues, %zu counted\n", (const void*)heap, pages, heap->page_count);
+    return false;
+  }
+  for (size_t i = 0; i < MI_DIRECT_COUNT; i++) {
+    const mi_page_t* d = heap->pages_direct[i];
+    const size_t bin = _mi_bin(i == 0 ? 1 : i * 16);
+    if (d != &_mi_page_empty && d != heap->pages[bin].first) {
+      _mi_error_message(EFAULT, "error: check: corrupted metadata of heap %p: direct entry %zu is stale\n", (const void*)heap, i);
+      return false;
+    }
+  }
+  return true;
 }

@@ -209,22 +209,27 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
 }
 
 
-/* A segment leaves its owner (abandoned or cached): its resident free
-   memory waits arena_purge_mult x purge_delay (100 ms by default), long
-   enough for the next thread to pick it up without page faults. */
+/* A segment leaves its owner (abandoned or cached).  A successor thread
+   usually starts right away, so up to MI_DEFER_SLICES of its resident free
+   memory (2 MiB) waits arena_purge_mult x purge_delay (100 ms) to be picked
+   up without page faults; the rest is purged now, so the memory of exited
+   threads does not pile up.  arena_purge_mult=0 purges everything at once. */
+#define MI_DEFER_SLICES 8
+
 static void segment_defer_purge(mi_segment_t* seg, uint64_t now) {
   const long delay = mi_option_get(mi_option_purge_delay);
   if (delay <= 0 || seg->kind != MI_SEGMENT_NORMAL) return;
   const long mult = mi_option_get(mi_option_arena_purge_mult);
   const uint64_t later = now + (uint64_t)delay * (uint64_t)(mult < 1 ? 1 : mult);
-  uint64_t next = 0;
+  size_t kept = 0;
   for (size_t i = MI_SEGMENT_FIRST_SLICE; i < MI_SLICE_COUNT; i++) {
     if (!bit_get(seg->dirty_map, i) || !bit_get(seg->free_map, i)) continue;
     mi_page_t* desc = _mi_segment_slice(seg, i);
-    if (desc->purge_due != UINT64_MAX && desc->purge_due < later) desc->purge_due = later;
-    if (desc->purge_due != UINT64_MAX && (next == 0 || desc->purge_due < next)) next = desc->purge_due;
+    if (desc->purge_due == UINT64_MAX) continue;                      /* reset already, or never purged */
+    if (mult > 0 && kept < MI_DEFER_SLICES) { kept++; if (desc->purge_due < later) desc->purge_due = later; }
+    else desc->purge_due = 0;                                         /* due now */
   }
-  seg->purge_expire = next;
+  segment_purge(seg, false, now, NULL, false);                        /* purges the due ones, sets purge_expire */
 }
 
 /* Slices [idx, idx+n) were just freed: stamp their purge deadline. */
@@ -510,8 +515,9 @@ static bool segment_usable_by(const mi_segment_t* seg, int arena_id) {
 }
 
 /* A span for a page: resident memory anywhere first, then any free span,
-   then a new segment. */
-mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool* is_zero) {
+   then (if `allow_new`) a new segment; NULL with errno 0 when only a new
+   segment would do and it is not allowed. */
+mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool allow_new, bool* is_zero) {
   mi_assert_internal(slices >= 1 && slices <= MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE);
   size_t idx;
   for (int pass = 0; pass < 2; pass++) {
@@ -522,6 +528,7 @@ mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_sli
       }
     }
   }
+  if (!allow_new) return NULL;
   mi_segment_t* seg = segment_alloc_normal(tld, arena_id);
   if (seg == NULL) return NULL;
   if (!segment_find_span(seg, slices, align_slices, false, &idx)) return NULL;
@@ -782,4 +789,47 @@ void _mi_segments_lock_prefork(bool lock) {
 void _mi_segments_reinit_child(void) {
   pthread_mutex_init(&abandoned_lock, NULL);
   pthread_mutex_init(&cache_lock, NULL);
+}
+
+/* ------------------------------------------------------------------------
+   Consistency check of the calling thread's segments: slice maps agree with
+   the descriptors, page spans do not overlap, used_pages is exact.
+------------------------------------------------------------------------ */
+bool _mi_segments_check(const mi_tld_t* tld) {
+  size_t count = 0;
+  for (const mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
+    const char* why = NULL;
+    size_t pages = 0;
+    if (!_mi_segment_is_valid_header(seg) || seg->tld != tld) why = "bad header or owner";
+    else if (seg->kind == MI_SEGMENT_HUGE) pages = (_mi_segment_slice(seg, MI_SEGMENT_FIRST_SLICE)->block_size != 0);
+    else {
+      for (size_t i = MI_SEGMENT_FIRST_SLICE; i < MI_SLICE_COUNT && why == NULL; ) {
+        const mi_page_t* d = _mi_segment_slice(seg, i);
+        if (bit_get(seg->free_map, i)) {
+          if (d->block_size != 0 || mi_page_is_cont(d)) why = "a free slice has a page descriptor";
+          i++;
+          continue;
+        }
+        if (d->block_size == 0 || mi_page_is_cont(d) || d->slice_count == 0 || i + d->slice_count > MI_SLICE_COUNT) { why = "a used slice starts no page"; break; }
+        if (bit_get(seg->dirty_map, i)) { why = "a used slice is marked dirty"; break; }
+        for (size_t k = 1; k < d->slice_count; k++) {
+          const mi_page_t* c = _mi_segment_slice(seg, i + k);
+          if (bit_get(seg->free_map, i + k) || !mi_page_is_cont(c) || c->back != (k << MI_PAGE_DESC_SHIFT)) { why = "a page span is broken"; break; }
+        }
+        pages++;
+        i += d->slice_count;
+      }
+    }
+    if (why == NULL && pages != seg->used_pages) why = "used_pages is wrong";
+    if (why != NULL) {
+      _mi_error_message(EFAULT, "error: check: corrupted metadata of segment %p: %s\n", (const void*)seg, why);
+      return false;
+    }
+    count++;
+  }
+  if (count != tld->segment_count) {
+    _mi_error_message(EFAULT, "error: check: corrupted metadata: %zu segments listed, %zu counted\n", count, tld->segment_count);
+    return false;
+  }
+  return true;
 }
