@@ -141,6 +141,56 @@ START_TEST(test_internal_abandon_reclaim)
 END_TEST
 
 /* ------------------------------------------------------------------------
+   Sub-processes: abandoned memory is reclaimed only within its sub-process
+------------------------------------------------------------------------ */
+typedef struct { mi_subproc_id_t sp; void* block; mi_segment_t* seg_seen; } sp_arg_t;
+
+static void* sp_leave_block(void* arg) {
+  sp_arg_t* a = (sp_arg_t*)arg;
+  mi_subproc_add_current_thread(a->sp);
+  a->block = mi_malloc(100);       /* stays live: the segment is abandoned at exit */
+  return NULL;
+}
+
+static void* sp_allocate_fresh(void* arg) {
+  sp_arg_t* a = (sp_arg_t*)arg;
+  mi_subproc_add_current_thread(a->sp);
+  void* p = mi_malloc(100);        /* a fresh page: reclaims an abandoned segment of its sub-process if any */
+  a->seg_seen = _mi_ptr_segment(p);
+  mi_free(p);
+  return NULL;
+}
+
+START_TEST(test_internal_subproc_isolation)
+{
+  mi_collect(true);   /* adopt whatever earlier tests abandoned */
+  ck_assert_uint_eq(_mi_segment_abandoned_count(), 0);
+  mi_subproc_id_t sp = mi_subproc_new();
+  sp_arg_t a = { sp, NULL, NULL };
+  pthread_t t;
+  pthread_create(&t, NULL, &sp_leave_block, &a);
+  pthread_join(t, NULL);
+  mi_segment_t* abandoned = _mi_ptr_segment(a.block);
+  ck_assert_uint_eq(_mi_segment_abandoned_count(), 1);
+  /* a thread of the main sub-process does not take it */
+  sp_arg_t m = { mi_subproc_main(), NULL, NULL };
+  pthread_create(&t, NULL, &sp_allocate_fresh, &m);
+  pthread_join(t, NULL);
+  ck_assert_ptr_ne(m.seg_seen, abandoned);
+  ck_assert_uint_ge(_mi_segment_abandoned_count(), 1);
+  /* a thread of the same sub-process does */
+  sp_arg_t b = { sp, NULL, NULL };
+  pthread_create(&t, NULL, &sp_allocate_fresh, &b);
+  pthread_join(t, NULL);
+  ck_assert_ptr_eq(b.seg_seen, abandoned);
+  mi_free(a.block);
+  mi_subproc_delete(sp);
+  mi_collect(true);
+  ck_assert_uint_eq(_mi_segment_abandoned_count(), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------
    mi_heap_check: true on a healthy heap, false (EFAULT) on corruption
 ------------------------------------------------------------------------ */
 static int check_errors;
@@ -198,6 +248,7 @@ static Suite* internal_suite(void)
   tcase_add_test(tc, test_internal_full_page_notify);
   tcase_add_test(tc, test_internal_abandon_reclaim);
   tcase_add_test(tc, test_internal_heap_check);
+  tcase_add_test(tc, test_internal_subproc_isolation);
   suite_add_tcase(s, tc);
   return s;
 }

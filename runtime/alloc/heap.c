@@ -265,13 +265,13 @@ static bool abandoned_segment_visit(mi_segment_t* seg, void* varg) {
 }
 
 bool mi_abandoned_visit_blocks(mi_subproc_id_t subproc_id, int heap_tag, bool visit_blocks, mi_block_visit_fun* visitor, void* arg) {
-  (void)subproc_id;
+  void* subproc = (subproc_id == mi_subproc_main() ? NULL : subproc_id);
   if (visitor == NULL) return false;
   if (!mi_option_is_enabled(mi_option_visit_abandoned)) {
     _mi_warning_message("mi_abandoned_visit_blocks needs the option visit_abandoned (MIMALLOC_VISIT_ABANDONED=1)\n");
     return false;
   }
   abandoned_visit_t v = { heap_tag, visit_blocks, visitor, arg, true };
-  _mi_segment_abandoned_visit(&abandoned_segment_visit, &v);
+  _mi_segment_abandoned_visit(subproc, &abandoned_segment_visit, &v);
   return v.ok;
 }

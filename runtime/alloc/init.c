@@ -221,8 +221,9 @@ static void fork_child(void) {
 }
 
 /* ------------------------------------------------------------------------
-   Sub-processes: handles that group threads.  This version keeps one
-   shared pool of abandoned memory; a handle records the grouping.
+   Sub-processes: threads of a sub-process reclaim only the memory that
+   threads of the same sub-process abandoned (CPython uses one per
+   sub-interpreter).
 ------------------------------------------------------------------------ */
 typedef struct mi_subproc_s { uintptr_t magic; } mi_subproc_t;
 #define MI_SUBPROC_MAGIC ((uintptr_t)0x5355425052430001ULL)
@@ -241,13 +242,20 @@ mi_subproc_id_t mi_subproc_new(void) {
 void mi_subproc_delete(mi_subproc_id_t subproc) {
   mi_subproc_t* s = (mi_subproc_t*)subproc;
   if (s == NULL || s == &subproc_main || s->magic != MI_SUBPROC_MAGIC) return;
+  _mi_segment_abandoned_reassign(s, NULL);   /* its abandoned memory stays valid, now in the main one */
   s->magic = 0;
   _mi_meta_free(s, sizeof(mi_subproc_t));
 }
 
+/* Before the thread's first allocation: it then reclaims only memory
+   abandoned by threads of the same sub-process. */
 void mi_subproc_add_current_thread(mi_subproc_id_t subproc) {
   mi_subproc_t* s = (mi_subproc_t*)subproc;
   if (s == NULL || s->magic != MI_SUBPROC_MAGIC) return;
-  mi_heap_t* heap = _mi_heap_default;
-  if (mi_heap_is_initialized(heap)) heap->tld->subproc = s;
+  mi_tld_t* tld = _mi_tld();
+  if (tld == NULL) return;
+  if (tld->segments != NULL) {
+    _mi_warning_message("mi_subproc_add_current_thread: the thread has allocated already; its memory stays in its sub-process\n");
+  }
+  tld->subproc = (s == &subproc_main ? NULL : s);
 }

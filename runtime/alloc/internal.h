@@ -296,7 +296,9 @@ bool     _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hi
 void     _mi_segment_release_abandoned(mi_segment_t* seg) mi_decl_hidden;  /* push back after a threadless inspection */
 void     _mi_segment_free_if_empty(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hidden;
 size_t   _mi_segment_abandoned_count(void) mi_decl_hidden;
-void     _mi_segment_abandoned_visit(bool (*fun)(mi_segment_t* seg, void* arg), void* arg) mi_decl_hidden;
+#define MI_SUBPROC_ANY ((void*)1)
+void     _mi_segment_abandoned_reassign(void* from, void* to) mi_decl_hidden;   /* sub-process deleted */
+void     _mi_segment_abandoned_visit(void* subproc, bool (*fun)(mi_segment_t* seg, void* arg), void* arg) mi_decl_hidden;
 mi_page_t* _mi_segment_page_of_checked(const void* p) mi_decl_hidden;      /* NULL unless p is inside a live page */
 void     _mi_segments_lock_prefork(bool lock) mi_decl_hidden;
 void     _mi_segments_reinit_child(void) mi_decl_hidden;

@@ -18,7 +18,7 @@ static void stats_collect(mi_stats_t* out) {
   if (mi_heap_is_initialized(heap)) {
     for (mi_heap_t* h = heap->tld->heaps; h != NULL; h = h->next) _mi_heap_live_count(h, &live);
   }
-  _mi_segment_abandoned_visit(&live_visit_abandoned, &live);
+  _mi_segment_abandoned_visit(MI_SUBPROC_ANY, &live_visit_abandoned, &live);
   mi_stats_internal_t totals;
   _mi_stats_snapshot(&totals);
   _mi_stats_to_public(&totals, &live, out);

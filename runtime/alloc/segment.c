@@ -143,6 +143,7 @@ mi_page_t* _mi_segment_page_of_checked(const void* p) {
 ------------------------------------------------------------------------ */
 static void tld_segment_push(mi_tld_t* tld, mi_segment_t* seg) {
   seg->tld = tld;
+  seg->subproc = tld->subproc;
   if (seg->purge_expire != 0 && (tld->purge_due == 0 || seg->purge_expire < tld->purge_due)) tld->purge_due = seg->purge_expire;
   seg->prev = NULL;
   seg->next = tld->segments;
@@ -717,6 +718,7 @@ mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) {
   if (mi_atomic_load_relaxed(&abandoned_count) == 0) return NULL;
   pthread_mutex_lock(&abandoned_lock);
   mi_segment_t* seg = abandoned_list;
+  while (seg != NULL && seg->subproc != tld->subproc) seg = seg->next;   /* never across sub-processes */
   if (seg != NULL) abandoned_unlink(seg);
   pthread_mutex_unlock(&abandoned_lock);
   if (seg == NULL) return NULL;
@@ -763,10 +765,21 @@ void _mi_segment_release_abandoned(mi_segment_t* seg) {
   abandoned_note_purge(expire);
 }
 
-/* Visit abandoned segments under the lock (for mi_abandoned_visit_blocks). */
-void _mi_segment_abandoned_visit(bool (*fun)(mi_segment_t* seg, void* arg), void* arg) {
+/* A deleted sub-process: its abandoned memory goes to the main one. */
+void _mi_segment_abandoned_reassign(void* from, void* to) {
   pthread_mutex_lock(&abandoned_lock);
   for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
+    if (s->subproc == from) s->subproc = to;
+  }
+  pthread_mutex_unlock(&abandoned_lock);
+}
+
+/* Visit abandoned segments under the lock (for mi_abandoned_visit_blocks
+   and statistics); `subproc` selects one sub-process, MI_SUBPROC_ANY all. */
+void _mi_segment_abandoned_visit(void* subproc, bool (*fun)(mi_segment_t* seg, void* arg), void* arg) {
+  pthread_mutex_lock(&abandoned_lock);
+  for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
+    if (subproc != MI_SUBPROC_ANY && s->subproc != subproc) continue;
     if (!fun(s, arg)) break;
   }
   pthread_mutex_unlock(&abandoned_lock);

@@ -188,6 +188,7 @@ typedef struct mi_segment_s {
   struct mi_segment_s*  prev;
   uint64_t              purge_expire;    /* ms; dirty free slices are purged after this (0: none) */
   int32_t               arena_id;        /* arena the memory came from (-1: OS) */
+  void*                 subproc;         /* sub-process of the owner (NULL: the main one); reclaim stays within it */
   uint8_t               is_zero;         /* huge segment: memory still zero */
   uint8_t               pad_[3];
   uint64_t              free_map[MI_SLICE_MAP_WORDS];   /* 1 = slice not part of a page */
@@ -297,7 +298,7 @@ typedef struct mi_tld_s {
   bool             is_main;
   uint64_t         rnd[2];              /* per-thread pseudo-random state */
   struct mi_tld_s* next_free;           /* metadata free list */
-  void*            subproc;
+  void*            subproc;             /* sub-process (NULL: the main one) */
   mi_stats_internal_t stats;
   mi_heap_t        backing_storage;     /* the backing heap lives here */
 } mi_tld_t;
