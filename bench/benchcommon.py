@@ -62,6 +62,8 @@ def allocators(builddir, extra, select=None):
     found = []
     table = [(n, p) for n, p, _ in PEERS]
     table.append(("mirt", os.path.join(builddir, ".libs", "libmirt-malloc.so")))
+    # the secure variant, built alongside the default library (not in a --enable-secure build)
+    table.append(("mirt-secure", os.path.join(builddir, ".libs", "libmirt-malloc-secure.so")))
     for spec in extra or []:
         if "=" not in spec:
             raise SystemExit("bench: --alloc wants NAME=PATH.so, got '%s'" % spec)
@@ -74,7 +76,7 @@ def allocators(builddir, extra, select=None):
             continue
         if path is not None and not os.path.isfile(path):
             how = ("apt-get install %s" % pkgs[name]) if name in pkgs else (
-                "build it: ./quickstart or make" if name == "mirt" else "check the path")
+                "build it: ./quickstart or make" if name.startswith("mirt") else "check the path")
             note("allocator %s skipped: %s not found (%s)" % (name, path, how))
             continue
         found.append((name, path))

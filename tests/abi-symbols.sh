@@ -42,4 +42,11 @@ check "$lib" "$top_srcdir/tests/libmirt.sym" || status=1
 if [ -f "$top_builddir/.libs/libmirt-malloc.so" ]; then
   check "$top_builddir/.libs/libmirt-malloc.so" "$top_srcdir/tests/libmirt.sym" "$top_srcdir/tests/libmirt-malloc.sym" || status=1
 fi
+# the secure variants built alongside export the same interface
+if [ -f "$top_builddir/.libs/libmirt-secure.so" ]; then
+  check "$top_builddir/.libs/libmirt-secure.so" "$top_srcdir/tests/libmirt.sym" || status=1
+fi
+if [ -f "$top_builddir/.libs/libmirt-malloc-secure.so" ]; then
+  check "$top_builddir/.libs/libmirt-malloc-secure.so" "$top_srcdir/tests/libmirt.sym" "$top_srcdir/tests/libmirt-malloc.sym" || status=1
+fi
 exit $status
