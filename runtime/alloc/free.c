@@ -138,7 +138,8 @@ static mi_decl_noinline void free_remote(mi_page_t* page, mi_block_t* b) {
 /* ------------------------------------------------------------------------
    The generic path
 ------------------------------------------------------------------------ */
-void _mi_free_generic(mi_page_t* page, void* p) {
+/* Everything the owner's fast path does not handle. */
+static mi_decl_noinline void free_generic_slow(mi_page_t* page, void* p) {
   page = page_resolve(page);
   const uintptr_t xo = mi_page_xowner(page);
   if (mi_unlikely(page->block_size == 0)) {
@@ -168,6 +169,24 @@ void _mi_free_generic(mi_page_t* page, void* p) {
   free_remote(page, b);
 }
 
+/* The owner's fast path failed.  The common case is a free by another
+   thread into a page in no special state: one flag test (aligned blocks,
+   checked builds, huge and abandoned pages all carry a flag), one CAS. */
+void _mi_free_generic(mi_page_t* page, void* p) {
+#if !(MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ENCODE_FREELIST)
+  const uintptr_t xo = mi_page_xowner(page);
+  if (mi_likely((xo & (MI_PAGE_HAS_ALIGNED | MI_PAGE_CHECKED)) == 0 && (xo & ~MI_PAGE_FLAGS_MASK) != _mi_thread_id())) {
+    mi_block_t* b = (mi_block_t*)p;
+    uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
+    while (mi_likely((tf & MI_NOTIFY_MASK) == MI_NOTIFY_NONE)) {
+      b->next = tf;
+      if (mi_atomic_cas_release(&page->xthread_free, &tf, (uintptr_t)b)) return;
+    }
+  }
+#endif
+  free_generic_slow(page, p);
+}
+
 /* A pointer whose 32 MiB chunk is not a segment start: NULL, a foreign
    pointer, or a pointer beyond the first 32 MiB of a huge segment. */
 void _mi_free_unmapped(void* p) {
@@ -183,6 +202,13 @@ void _mi_free_unmapped(void* p) {
 /* ------------------------------------------------------------------------
    Public free functions
 ------------------------------------------------------------------------ */
+#if defined(MI_FREE_ASM)
+/* mi_free and the free functions whose extra arguments are hints: one body */
+MI_FREE_ASM_BODY(MI_FREE_ASM_ENTRY(mi_free) MI_FREE_ASM_ENTRY(mi_free_small) MI_FREE_ASM_ENTRY(mi_free_size)
+                 MI_FREE_ASM_ENTRY(mi_free_size_aligned) MI_FREE_ASM_ENTRY(mi_free_aligned),
+                 MI_FREE_ASM_SIZE(mi_free) MI_FREE_ASM_SIZE(mi_free_small) MI_FREE_ASM_SIZE(mi_free_size)
+                 MI_FREE_ASM_SIZE(mi_free_size_aligned) MI_FREE_ASM_SIZE(mi_free_aligned));
+#else
 void mi_free(void* p) {
   mi_free_inline(p);
 }
@@ -205,6 +231,7 @@ void mi_free_aligned(void* p, size_t alignment) {
   (void)alignment;
   mi_free_inline(p);
 }
+#endif
 
 void mi_ufree(void* p, size_t* block_size) {
   if (block_size != NULL) *block_size = (p == NULL ? 0 : mi_usable_size(p));

@@ -401,27 +401,64 @@ static inline mi_page_t* mi_free_page_of(const void* p) {
                       ((u >> (MI_SLICE_SHIFT - MI_PAGE_DESC_SHIFT)) & ((uintptr_t)(MI_SLICE_COUNT - 1) << MI_PAGE_DESC_SHIFT)));
 }
 
+/* The free entry points (free, mi_free, operator delete, ...) are one body
+   of assembly with a label per name: the fast path is 18 instructions, and
+   the slow paths are entered by a tail jump with the page already in a
+   register.  MI_FREE_ASM_ENTRY(name) declares one more name for it. */
+#if defined(MI_FREE_ASM)
+#define MI_FREE_ASM_ENTRY(name)  ".globl " #name "\n\t.type " #name ",@function\n" #name ":\n\t"
+#define MI_FREE_ASM_BODY(entries, size_of) \
+  __asm__(".text\n\t.p2align 4\n\t" entries \
+    ".cfi_startproc\n\t" \
+    "movq    %rdi, %rax\n\t" \
+    "shrq    $25, %rax\n\t"                       /* chunk = p >> MI_SEGMENT_SHIFT */ \
+    "leaq    _mi_segment_map(%rip), %rdx\n\t" \
+    "cmpb    $1, (%rdx,%rax)\n\t"                 /* MI_SEGMAP_START? */ \
+    "jne     _mi_free_unmapped\n\t" \
+    "shlq    $25, %rax\n\t"                       /* segment base */ \
+    "movq    %rdi, %rdx\n\t" \
+    "shrq    $9, %rdx\n\t" \
+    "andl    $0xff80, %edx\n\t"                   /* descriptor offset */ \
+    "movq    %fs:0, %rcx\n\t" \
+    "cmpq    %rcx, 16(%rax,%rdx)\n\t"             /* page->xowner == thread id (no flags)? */ \
+    "jne     1f\n\t" \
+    "movq    8(%rax,%rdx), %rcx\n\t"              /* b->next = page->local_free */ \
+    "movq    %rcx, (%rdi)\n\t" \
+    "movq    %rdi, 8(%rax,%rdx)\n\t"              /* page->local_free = b */ \
+    "subl    $1, 24(%rax,%rdx)\n\t"               /* --page->used */ \
+    "je      2f\n\t" \
+    "ret\n" \
+    "1:\n\t" \
+    "movq    %rdi, %rsi\n\t" \
+    "leaq    (%rax,%rdx), %rdi\n\t" \
+    "jmp     _mi_free_generic\n" \
+    "2:\n\t" \
+    "leaq    (%rax,%rdx), %rdi\n\t" \
+    "jmp     _mi_page_retire\n\t" \
+    ".cfi_endproc\n\t" size_of)
+#define MI_FREE_ASM_SIZE(name) ".size " #name ", .-" #name "\n\t"
+#endif
+
 static inline void mi_free_inline(void* p) {
 #if defined(MI_FREE_ASM)
-  /* 18 instructions: the compiler cannot be talked into base+index
-     addressing with the segment base kept from the map lookup. */
+  /* callers inside the library: the same sequence as an inline asm goto */
   __asm__ goto(
     "movq    %0, %%rax\n\t"
-    "shrq    $25, %%rax\n\t"                       /* chunk = p >> MI_SEGMENT_SHIFT */
+    "shrq    $25, %%rax\n\t"
     "leaq    _mi_segment_map(%%rip), %%rdx\n\t"
-    "cmpb    $1, (%%rdx,%%rax)\n\t"                /* MI_SEGMAP_START? */
+    "cmpb    $1, (%%rdx,%%rax)\n\t"
     "jne     %l[unmapped]\n\t"
-    "shlq    $25, %%rax\n\t"                       /* segment base */
+    "shlq    $25, %%rax\n\t"
     "movq    %0, %%rdx\n\t"
     "shrq    $9, %%rdx\n\t"
-    "andl    $0xff80, %%edx\n\t"                   /* descriptor offset */
+    "andl    $0xff80, %%edx\n\t"
     "movq    %%fs:0, %%rcx\n\t"
-    "cmpq    %%rcx, 16(%%rax,%%rdx)\n\t"           /* page->xowner == thread id (no flags)? */
+    "cmpq    %%rcx, 16(%%rax,%%rdx)\n\t"
     "jne     %l[generic]\n\t"
-    "movq    8(%%rax,%%rdx), %%rcx\n\t"            /* b->next = page->local_free */
+    "movq    8(%%rax,%%rdx), %%rcx\n\t"
     "movq    %%rcx, (%0)\n\t"
-    "movq    %0, 8(%%rax,%%rdx)\n\t"               /* page->local_free = b */
-    "subl    $1, 24(%%rax,%%rdx)\n\t"              /* --page->used */
+    "movq    %0, 8(%%rax,%%rdx)\n\t"
+    "subl    $1, 24(%%rax,%%rdx)\n\t"
     "je      %l[retire]\n\t"
     : : "r"(p) : "rax", "rcx", "rdx", "cc", "memory" : unmapped, generic, retire);
   return;

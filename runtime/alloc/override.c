@@ -50,10 +50,8 @@ void  _ZdaPvSt11align_val_tRKSt9nothrow_t(void* p, size_t al, const void* tag);
    C
 ------------------------------------------------------------------------ */
 mi_export void* malloc(size_t size) { return mi_heap_malloc_inline(mi_heap_get_default_inline(), size); }
-mi_export void  free(void* p) { mi_free_inline(p); }
 mi_export void* calloc(size_t count, size_t size) { return mi_calloc(count, size); }
 mi_export void* realloc(void* p, size_t newsize) { return mi_realloc(p, newsize); }
-mi_export void  cfree(void* p) { mi_free_inline(p); }
 mi_export int   posix_memalign(void** p, size_t alignment, size_t size) { return mi_posix_memalign(p, alignment, size); }
 mi_export void* aligned_alloc(size_t alignment, size_t size) { return mi_aligned_alloc(alignment, size); }
 mi_export void* memalign(size_t alignment, size_t size) { return mi_memalign(alignment, size); }
@@ -71,8 +69,6 @@ mi_export int malloc_trim(size_t pad) { (void)pad; mi_collect(true); return 1; }
 mi_export void* __libc_malloc(size_t size) { return mi_heap_malloc_inline(mi_heap_get_default_inline(), size); }
 mi_export void* __libc_calloc(size_t count, size_t size) { return mi_calloc(count, size); }
 mi_export void* __libc_realloc(void* p, size_t newsize) { return mi_realloc(p, newsize); }
-mi_export void  __libc_free(void* p) { mi_free_inline(p); }
-mi_export void  __libc_cfree(void* p) { mi_free_inline(p); }
 mi_export void* __libc_valloc(size_t size) { return mi_valloc(size); }
 mi_export void* __libc_pvalloc(size_t size) { return mi_pvalloc(size); }
 mi_export void* __libc_memalign(size_t alignment, size_t size) { return mi_memalign(alignment, size); }
@@ -95,6 +91,27 @@ mi_export void* _ZnamSt11align_val_t(size_t n, size_t al) { return mi_new_aligne
 mi_export void* _ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void* tag) { (void)tag; return mi_new_aligned_nothrow(n, al); }
 mi_export void* _ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void* tag) { (void)tag; return mi_new_aligned_nothrow(n, al); }
 
+/* free, cfree, __libc_free, __libc_cfree and every operator delete: one
+   body (their size and alignment arguments are hints) */
+#if defined(MI_FREE_ASM)
+MI_FREE_ASM_BODY(
+  MI_FREE_ASM_ENTRY(free) MI_FREE_ASM_ENTRY(cfree) MI_FREE_ASM_ENTRY(__libc_free) MI_FREE_ASM_ENTRY(__libc_cfree)
+  MI_FREE_ASM_ENTRY(_ZdlPv) MI_FREE_ASM_ENTRY(_ZdaPv) MI_FREE_ASM_ENTRY(_ZdlPvm) MI_FREE_ASM_ENTRY(_ZdaPvm)
+  MI_FREE_ASM_ENTRY(_ZdlPvSt11align_val_t) MI_FREE_ASM_ENTRY(_ZdaPvSt11align_val_t)
+  MI_FREE_ASM_ENTRY(_ZdlPvmSt11align_val_t) MI_FREE_ASM_ENTRY(_ZdaPvmSt11align_val_t)
+  MI_FREE_ASM_ENTRY(_ZdlPvRKSt9nothrow_t) MI_FREE_ASM_ENTRY(_ZdaPvRKSt9nothrow_t)
+  MI_FREE_ASM_ENTRY(_ZdlPvSt11align_val_tRKSt9nothrow_t) MI_FREE_ASM_ENTRY(_ZdaPvSt11align_val_tRKSt9nothrow_t),
+  MI_FREE_ASM_SIZE(free) MI_FREE_ASM_SIZE(cfree) MI_FREE_ASM_SIZE(__libc_free) MI_FREE_ASM_SIZE(__libc_cfree)
+  MI_FREE_ASM_SIZE(_ZdlPv) MI_FREE_ASM_SIZE(_ZdaPv) MI_FREE_ASM_SIZE(_ZdlPvm) MI_FREE_ASM_SIZE(_ZdaPvm)
+  MI_FREE_ASM_SIZE(_ZdlPvSt11align_val_t) MI_FREE_ASM_SIZE(_ZdaPvSt11align_val_t)
+  MI_FREE_ASM_SIZE(_ZdlPvmSt11align_val_t) MI_FREE_ASM_SIZE(_ZdaPvmSt11align_val_t)
+  MI_FREE_ASM_SIZE(_ZdlPvRKSt9nothrow_t) MI_FREE_ASM_SIZE(_ZdaPvRKSt9nothrow_t)
+  MI_FREE_ASM_SIZE(_ZdlPvSt11align_val_tRKSt9nothrow_t) MI_FREE_ASM_SIZE(_ZdaPvSt11align_val_tRKSt9nothrow_t));
+#else
+mi_export void  free(void* p) { mi_free_inline(p); }
+mi_export void  cfree(void* p) { mi_free_inline(p); }
+mi_export void  __libc_free(void* p) { mi_free_inline(p); }
+mi_export void  __libc_cfree(void* p) { mi_free_inline(p); }
 mi_export void _ZdlPv(void* p) { mi_free_inline(p); }                                          /* delete(void*) */
 mi_export void _ZdaPv(void* p) { mi_free_inline(p); }                                          /* delete[](void*) */
 mi_export void _ZdlPvm(void* p, size_t n) { (void)n; mi_free_inline(p); }                      /* sized */
@@ -107,3 +124,4 @@ mi_export void _ZdlPvRKSt9nothrow_t(void* p, const void* tag) { (void)tag; mi_fr
 mi_export void _ZdaPvRKSt9nothrow_t(void* p, const void* tag) { (void)tag; mi_free_inline(p); }
 mi_export void _ZdlPvSt11align_val_tRKSt9nothrow_t(void* p, size_t al, const void* tag) { (void)al; (void)tag; mi_free_inline(p); }
 mi_export void _ZdaPvSt11align_val_tRKSt9nothrow_t(void* p, size_t al, const void* tag) { (void)al; (void)tag; mi_free_inline(p); }
+#endif

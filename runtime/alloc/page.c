@@ -409,7 +409,8 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   page->keys[0] = (uintptr_t)_mi_random_next(tld->rnd);
   page->keys[1] = (uintptr_t)_mi_random_next(tld->rnd);
 #endif
-  mi_page_set_xowner(page, tld->tid | MI_PAGE_INIT_FLAGS);
+  /* huge pages take the checked path on every free (remote frees purge them) */
+  mi_page_set_xowner(page, tld->tid | MI_PAGE_INIT_FLAGS | (kind == MI_PAGE_HUGE ? MI_PAGE_CHECKED : 0));
   heap->page_count++;
   mi_stat_add(&tld->stats, MI_STAT_PAGES, 1);
   tld->stats.page_bins[bin]++;
@@ -608,7 +609,8 @@ static void page_abandon_visitor(mi_heap_t* heap, mi_page_t* page, void* arg) {
   (void)arg;
   if (page_is_empty(page)) { _mi_page_free(page, true); return; }
   queue_remove(heap, page_queue_of(heap, page), page);
-  mi_page_set_xowner(page, mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED);   /* tid 0: any free is a remote free now */
+  /* tid 0, flagged: every free takes the slow remote path (which tidies abandoned segments) */
+  mi_page_set_xowner(page, (mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) | MI_PAGE_CHECKED);
   page->heap = NULL;
   page->retired = 0;
   heap->page_count--;
@@ -667,7 +669,8 @@ static void page_adopt(mi_heap_t* heap, mi_page_t* page) {
   page->tag = (uint8_t)heap->tag;
   page->retired = 0;
   page->next = page->prev = NULL;
-  mi_page_set_xowner(page, tld->tid | (mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) | MI_PAGE_INIT_FLAGS);
+  mi_page_set_xowner(page, tld->tid | (mi_page_xowner(page) & MI_PAGE_HAS_ALIGNED) | MI_PAGE_INIT_FLAGS |
+                           (page->kind == MI_PAGE_HUGE ? MI_PAGE_CHECKED : 0));
   heap->page_count++;
   mi_stat_add(&tld->stats, MI_STAT_PAGES_ABANDONED, -1);
   mi_counter_add(&tld->stats, MI_CTR_PAGES_RECLAIMED, 1);
