@@ -23,6 +23,32 @@ START_TEST(test_internal_page_lookup)
 }
 END_TEST
 
+/* The divide-free block index agrees with division for every bin's page:
+   block starts give their index, every other offset gives >= capacity. */
+START_TEST(test_internal_block_index)
+{
+  const size_t sizes[] = { 8, 16, 48, 80, 112, 128, 160, 320, 448, 1000, 1792, 3072, 5000, 7168, 10000, 28672, 60000 };
+  for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+    void* p = mi_malloc(sizes[i]);
+    ck_assert_ptr_nonnull(p);
+    mi_page_t* page = _mi_segment_page_of_checked(p);
+    ck_assert_ptr_nonnull(page);
+    const size_t bsize = page->block_size;
+    const size_t span = (size_t)page->capacity * bsize;
+    size_t blocks = 0;
+    for (size_t ofs = 0; ofs < span + 2 * bsize; ofs += (bsize > 4096 ? 8 : 1)) {
+      const uint32_t idx = mi_page_block_index(page, page->page_start + ofs);
+      const bool start = (ofs % bsize == 0 && ofs < span);
+      if (start) { ck_assert_uint_eq(idx, ofs / bsize); blocks++; }
+      else ck_assert_msg(idx >= page->capacity, "bsize %zu offset %zu gives index %u", bsize, ofs, (unsigned)idx);
+    }
+    ck_assert_uint_eq(blocks, page->capacity);
+    ck_assert_uint_ge(mi_page_block_index(page, page->page_start - bsize), page->capacity);   /* before the page */
+    mi_free(p);
+  }
+}
+END_TEST
+
 /* A block aligned beyond the segment size starts past the first 32 MiB:
    the map leads back to the segment, free releases it and clears the map. */
 START_TEST(test_internal_huge_alignment_map)
@@ -243,6 +269,7 @@ static Suite* internal_suite(void)
   Suite* s = suite_create("internal");
   TCase* tc = tcase_create("core");
   tcase_add_test(tc, test_internal_page_lookup);
+  tcase_add_test(tc, test_internal_block_index);
   tcase_add_test(tc, test_internal_huge_alignment_map);
   tcase_add_test(tc, test_internal_used_counts);
   tcase_add_test(tc, test_internal_full_page_notify);

@@ -64,8 +64,11 @@ static bool block_check(mi_page_t* page, const void* p, const mi_block_t* b, con
     return false;
   }
 #if MI_DEBUG > 1 || MI_SECURE > 0
-  const size_t ofs = (size_t)((const uint8_t*)b - page->page_start);
-  if (ofs % page->block_size != 0 || ofs / page->block_size >= page->capacity) {
+  /* a block start handed out so far (divide-free; a huge page has one block) */
+  const bool is_block = (page->kind != MI_PAGE_HUGE
+                           ? mi_page_block_index(page, b) < page->capacity
+                           : b == (const mi_block_t*)page->page_start);
+  if (!is_block) {
     _mi_error_message(EINVAL, "error: %s: invalid pointer %p (not a live block: block %zu B, page %p)\n", op, p, page->block_size, (void*)page);
     return false;
   }
@@ -75,7 +78,7 @@ static bool block_check(mi_page_t* page, const void* p, const mi_block_t* b, con
     return false;
   }
 #if MI_PADDING
-  const uintptr_t* pad = (const uintptr_t*)((const uint8_t*)b + _mi_page_block_usable(page));
+  const uintptr_t* pad = (const uintptr_t*)((const uint8_t*)b + page->block_size - MI_PADDING_SIZE);
   if (pad[0] != mi_block_canary(page, b) || pad[1] != ~pad[0]) {
     _mi_error_message(EFAULT, "error: %s: buffer overflow after %p (block %zu B, page %p)\n", op, p, page->block_size, (void*)page);
     return false;
@@ -149,7 +152,7 @@ static mi_decl_noinline void free_generic_slow(mi_page_t* page, void* p) {
   mi_block_t* b = (mi_block_t*)((xo & MI_PAGE_HAS_ALIGNED) ? _mi_page_block_start(page, p) : p);
 #if MI_DEBUG > 1 || MI_SECURE > 0
   if (!block_check(page, p, b, "free")) return;
-  if (mi_option_is_enabled(mi_option_zero_freed)) memset((uint8_t*)b + sizeof(mi_block_t), 0, _mi_page_block_usable(page) - sizeof(mi_block_t));
+  if (_mi_zero_freed) memset((uint8_t*)b + sizeof(mi_block_t), 0, _mi_page_block_usable(page) - sizeof(mi_block_t));
 #if MI_DEBUG > 1
   else if (_mi_page_block_usable(page) > sizeof(mi_block_t)) memset((uint8_t*)b + sizeof(mi_block_t), 0xDF, _mi_page_block_usable(page) - sizeof(mi_block_t));
 #endif

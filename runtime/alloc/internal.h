@@ -151,8 +151,9 @@ static inline size_t _mi_page_size(const mi_page_t* page) {
    keys in secure builds; NULL encodes as the page address so a zeroed word
    does not decode to "end of list".
 ------------------------------------------------------------------------ */
-static inline uintptr_t mi_rotl(uintptr_t x, uintptr_t s) { s &= 63; return s == 0 ? x : (x << s) | (x >> (64 - s)); }
-static inline uintptr_t mi_rotr(uintptr_t x, uintptr_t s) { s &= 63; return s == 0 ? x : (x >> s) | (x << (64 - s)); }
+static inline uintptr_t mi_rotl(uintptr_t x, uintptr_t s) { s &= 63; return (x << s) | (x >> ((64 - s) & 63)); }
+static inline uintptr_t mi_rotr(uintptr_t x, uintptr_t s) { s &= 63; return (x >> s) | (x << ((64 - s) & 63)); }
+static inline uint32_t mi_rotr32(uint32_t x, unsigned s) { s &= 31; return (x >> s) | (x << ((32 - s) & 31)); }
 
 static inline mi_block_t* mi_block_nextx(const mi_page_t* page, const mi_block_t* b) {
   mi_track_open_link(b);
@@ -181,6 +182,16 @@ static inline void mi_block_set_nextx(const mi_page_t* page, mi_block_t* b, cons
 /* Is `b` a possible block address of the page (inside its block area)? */
 static inline bool mi_page_contains(const mi_page_t* page, const void* b) {
   return (const uint8_t*)b >= page->page_start && (const uint8_t*)b < page->page_start + (size_t)page->reserved * page->block_size;
+}
+
+/* Index of the block starting exactly at `p` in a small, medium or large
+   page; a value >= page->capacity when `p` is not the start of a block
+   handed out so far.  No division: the offset times the inverse of the
+   odd part of the block size, rotated by the size's power of two, is the
+   index for exact multiples and at least 2^32 / block_size otherwise. */
+static inline uint32_t mi_page_block_index(const mi_page_t* page, const void* p) {
+  const uint32_t ofs = (uint32_t)((uintptr_t)p - (uintptr_t)page->page_start);
+  return mi_rotr32(ofs * page->block_inv, (unsigned)__builtin_ctzl(page->block_size));
 }
 
 /* Canary stored in the padding after each block (secure builds): a secret
@@ -246,6 +257,7 @@ bool     _mi_os_has_huge_pages(void) mi_decl_hidden;
 /* "options.c" -- options, output and error hooks, messages */
 void     _mi_options_init(void) mi_decl_hidden;                            /* read every option from the environment */
 long     _mi_option_get_fast(mi_option_t option) mi_decl_hidden;           /* no lazy init (after process init) */
+extern bool _mi_zero_freed mi_decl_hidden;                                /* mi_option_zero_freed is set */
 void     _mi_fputs(mi_output_fun* out, void* arg, const char* prefix, const char* msg) mi_decl_hidden;
 void     _mi_fprintf(mi_output_fun* out, void* arg, const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 3, 4)));
 void     _mi_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 1, 2)));       /* always printed */
@@ -375,8 +387,19 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
   mi_page_t* page = heap->pages_direct[mi_direct_index(size)];
   mi_block_t* b = page->free;
   if (mi_unlikely(b == NULL)) return _mi_malloc_generic(heap, size, false, 0);
-#if MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN
+#if MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN
   return _mi_page_malloc(heap, page, size, false);   /* checked builds: pop with checks in page.c */
+#elif MI_SECURE > 0
+  /* secure: the decoded link must stay in the page (else page.c reports
+     the corruption); the first word is cleared and the canary written */
+  mi_block_t* next = mi_block_nextx(page, b);
+  if (mi_unlikely(next != NULL && !mi_page_contains(page, next))) return _mi_page_malloc(heap, page, size, false);
+  page->free = next;
+  b->next = 0;
+  uintptr_t* pad = (uintptr_t*)((uint8_t*)b + page->block_size - MI_PADDING_SIZE);
+  pad[0] = mi_block_canary(page, b);
+  pad[1] = ~pad[0];
+  return b;
 #else
   page->free = mi_block_nextx(page, b);
   return b;
@@ -482,7 +505,27 @@ retire:
     return;
   }
   mi_page_t* page = mi_free_page_of(p);
-#if MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN
+#if MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN
+  _mi_free_generic(page, p);
+#elif MI_SECURE > 0
+  /* secure, the owner freeing a block start of a small or medium page with
+     no other flag: the block boundary, the double-free heuristic (a free
+     block's first word decodes to a block of its page) and the canary are
+     checked inline; anything unusual (and zero_freed) takes the
+     out-of-line checked path, which reports or does the full check */
+  mi_block_t* b = (mi_block_t*)p;
+  if (mi_likely(mi_page_xowner(page) == (_mi_thread_id() | MI_PAGE_CHECKED) && page->kind <= MI_PAGE_MEDIUM && !_mi_zero_freed)) {
+    const uintptr_t* pad = (const uintptr_t*)((const uint8_t*)b + page->block_size - MI_PADDING_SIZE);
+    const mi_block_t* link = mi_block_nextx(page, b);   /* NULL: the encoded end of a free list */
+    if (mi_likely(mi_page_block_index(page, p) < page->capacity &&
+                  link != NULL && mi_page_block_index(page, link) >= page->capacity &&
+                  pad[0] == mi_block_canary(page, b) && pad[1] == ~pad[0])) {
+      mi_block_set_nextx(page, b, page->local_free);
+      page->local_free = b;
+      if (mi_unlikely(--page->used == 0)) _mi_page_retire(page);
+      return;
+    }
+  }
   _mi_free_generic(page, p);
 #else
   if (mi_likely(mi_page_xowner(page) == _mi_thread_id())) {

@@ -80,6 +80,14 @@ static mi_option_desc_t* option_desc(mi_option_t option) {
   return desc;
 }
 
+/* mi_option_zero_freed, read by the secure free fast path without a call */
+bool _mi_zero_freed = false;
+
+static void option_store(mi_option_desc_t* desc, long value) {
+  desc->value = value;
+  if (desc == &options[mi_option_zero_freed]) _mi_zero_freed = (value != 0);
+}
+
 long _mi_option_get_fast(mi_option_t option) {
   return options[option].value;
 }
@@ -102,14 +110,14 @@ size_t mi_option_get_size(mi_option_t option) {
 
 void mi_option_set(mi_option_t option, long value) {
   if ((unsigned)option >= (unsigned)_mi_option_last) return;
-  options[option].value = value;
+  option_store(&options[option], value);
   options[option].init = MI_INITIALIZED;
 }
 
 void mi_option_set_default(mi_option_t option, long value) {
   if ((unsigned)option >= (unsigned)_mi_option_last) return;
   if (options[option].init != MI_INITIALIZED) {
-    options[option].value = value;
+    option_store(&options[option], value);
     options[option].init = MI_DEFAULTED;   /* the environment may still override it */
   }
 }
@@ -194,7 +202,7 @@ static void option_init(mi_option_desc_t* desc) {
   }
   long value;
   if (option_parse(buf, desc->is_kib, &value)) {
-    desc->value = value;
+    option_store(desc, value);
     desc->init = MI_INITIALIZED;
   }
   else {

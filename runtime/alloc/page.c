@@ -138,21 +138,26 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld) {
   if (n == 0) return;
   uint8_t* start = page->page_start + (size_t)page->capacity * bsize;
 #if MI_SECURE > 0
-  /* randomised order: a random rotation of the run, then an interleave */
-  mi_block_t* first = NULL;
-  const size_t rot = (size_t)(_mi_random_next(tld->rnd) % n);
-  for (size_t k = 0; k < n; k++) {
-    size_t i = (k + rot) % n;
+  /* randomised order: from a random point of the run onwards (wrapping),
+     each block joins one of two chains at random (one random word per 64
+     blocks); the list is one chain followed by the other.  Every block's
+     link is encoded once. */
+  mi_block_t* head[2] = { NULL, NULL };
+  mi_block_t* tail[2] = { NULL, NULL };
+  size_t i = (size_t)(_mi_random_next(tld->rnd) % n);
+  uint64_t bits = 0;
+  for (size_t k = 0; k < n; k++, i = (i + 1 == n ? 0 : i + 1)) {
+    if ((k & 63) == 0) bits = _mi_random_next(tld->rnd);
     mi_block_t* b = (mi_block_t*)(start + i * bsize);
-    if ((_mi_random_next(tld->rnd) & 1) || first == NULL) {
-      mi_block_set_nextx(page, b, first);
-      first = b;
-    }
-    else {
-      mi_block_set_nextx(page, b, mi_block_nextx(page, first));
-      mi_block_set_nextx(page, first, b);
-    }
+    const unsigned c = (unsigned)(bits & 1);
+    bits >>= 1;
+    mi_block_set_nextx(page, b, head[c]);
+    if (head[c] == NULL) tail[c] = b;
+    head[c] = b;
   }
+  mi_block_t* first = head[0];
+  if (first == NULL) first = head[1];
+  else mi_block_set_nextx(page, tail[0], head[1]);
   page->free = first;
 #else
   (void)tld;
@@ -389,9 +394,19 @@ void _mi_tld_process_notify(mi_tld_t* tld) {
 /* ------------------------------------------------------------------------
    Finding a page with a free block
 ------------------------------------------------------------------------ */
+/* Inverse modulo 2^32 of the odd part of `bsize` (Newton's iteration: each
+   step doubles the correct low bits, 3 -> 6 -> 12 -> 24 -> 48). */
+static uint32_t page_odd_inverse(size_t bsize) {
+  const uint32_t odd = (uint32_t)(bsize >> __builtin_ctzl(bsize));
+  uint32_t x = odd;
+  for (int i = 0; i < 4; i++) x *= 2u - odd * x;
+  return x;
+}
+
 static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin, mi_page_kind_t kind, bool is_zero) {
   mi_tld_t* tld = heap->tld;
   page->block_size = bsize;
+  page->block_inv = page_odd_inverse(bsize);
   page->bin = (uint8_t)bin;
   page->kind = (uint8_t)kind;
   page->heap = heap;

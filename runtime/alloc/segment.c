@@ -190,6 +190,7 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
     if (decommit) {
 #if MI_SECURE > 0
       _mi_os_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);   /* purged memory is inaccessible */
+      for (size_t k = i; k < j; k++) _mi_segment_slice(seg, k)->guarded = 0;
 #endif
       bits_set(seg->dirty_map, i, j - i, false);                 /* zero again */
     }
@@ -488,11 +489,23 @@ static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t id
   uint8_t* start = (uint8_t*)seg + idx * MI_SLICE_SIZE;
 #if MI_SECURE > 0
   /* open the span (clean slices are inaccessible), close its last OS page;
-     a failure (e.g. the mapping-count limit) fails the allocation */
+     a failure (e.g. the mapping-count limit) fails the allocation.  A
+     single dirty slice whose guard was kept when its page was freed needs
+     no system call at all. */
   const size_t bytes = n * MI_SLICE_SIZE;
-  bool ok = (all_dirty ? true : _mi_os_unprotect(start, bytes));   /* dirty slices are accessible already */
-  if (ok) ok = _mi_os_protect(start + bytes - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
+  /* a guard left protected when a page was freed stays valid if it is
+     this span's last OS page; guards inside the span must be opened */
+  const bool last_guarded = _mi_segment_slice(seg, idx + n - 1)->guarded;
+  bool inner_guard = false;
+  for (size_t k = 0; k + 1 < n; k++) inner_guard = inner_guard || _mi_segment_slice(seg, idx + k)->guarded;
+  bool ok;
+  if (!all_dirty || inner_guard) ok = _mi_os_unprotect(start, bytes) && _mi_os_protect(start + bytes - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
+  else if (!last_guarded) ok = _mi_os_protect(start + bytes - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
+  else ok = true;   /* re-claiming a freed page's span: no system call */
+  for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->guarded = 0;
   if (!ok) {
+    /* protection state unknown now: the next claim opens the whole span */
+    for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->guarded = 1;
     segment_span_release(tld, seg, idx, n, *is_zero);
     errno = ENOMEM;
     return NULL;
@@ -586,15 +599,16 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
   const size_t idx = _mi_segment_slice_index(seg, page);
   const size_t n = page->slice_count;
   const bool large = (page->kind == MI_PAGE_LARGE);
-#if MI_SECURE > 0
-  _mi_os_unprotect((uint8_t*)seg + (idx + n) * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
-#endif
+
   for (size_t i = 1; i < n; i++) {
     mi_page_t* cont = _mi_segment_slice(seg, idx + i);
     mi_page_set_xowner(cont, 0);
     cont->back = 0;
   }
   memset(page, 0, sizeof(*page));
+#if MI_SECURE > 0
+  _mi_segment_slice(seg, idx + n - 1)->guarded = 1;   /* the page's guard stays protected while the slices are free */
+#endif
   bits_set(seg->free_map, idx, n, true);
   bits_set(seg->dirty_map, idx, n, true);
   seg->used_pages--;
@@ -610,10 +624,11 @@ void _mi_segment_page_release_unowned(mi_page_t* page) {
   mi_segment_t* seg = _mi_page_segment(page);
   const size_t idx = _mi_segment_slice_index(seg, page);
   const size_t n = page->slice_count;
-#if MI_SECURE > 0
-  _mi_os_unprotect((uint8_t*)seg + (idx + n) * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
-#endif
+
   for (size_t i = 0; i < n; i++) memset(_mi_segment_slice(seg, idx + i), 0, sizeof(mi_page_t));
+#if MI_SECURE > 0
+  _mi_segment_slice(seg, idx + n - 1)->guarded = 1;
+#endif
   bits_set(seg->free_map, idx, n, true);
   bits_set(seg->dirty_map, idx, n, true);   /* purge_due 0: due at once */
   seg->used_pages--;

@@ -159,9 +159,9 @@ typedef struct mi_page_s {
   uint8_t           free_is_zero;  /* blocks in `free` are zero apart from their first word */
   uint8_t           retired;       /* empty page kept for reuse */
   uint8_t           tag;           /* heap tag (mi_heap_new_ex) */
-  uint8_t           pad_;
+  uint8_t           guarded;       /* secure, free slice: its last OS page is still a PROT_NONE guard */
   uint32_t          retire_gen;    /* generic-call count when it was retired */
-  uint32_t          pad2_;
+  uint32_t          block_inv;     /* inverse (mod 2^32) of block_size's odd part: divide-free block-start test */
   union {
     uintptr_t       keys[2];       /* in use: free-list encoding keys (secure builds) */
     uint64_t        purge_due;     /* free slice: ms after which its memory is purged */
