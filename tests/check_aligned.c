@@ -267,6 +267,44 @@ START_TEST(test_aligned_realloc_keeps_alignment)
 }
 END_TEST
 
+/* A block shifted by an _at allocation keeps no 16-byte alignment: an
+   aligned realloc asking for 2..16 must not return it in place. */
+START_TEST(test_aligned_realloc_small_alignment_of_at_block)
+{
+  for (size_t a = 2; a <= 16; a *= 2) {
+    char *p = mi_malloc_aligned_at(97, 2, 1);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(((uintptr_t)p + 1) % 2, 0);
+    memset(p, 0x3C, 97);
+    char *q = mi_realloc_aligned(p, 90, a);
+    ck_assert_msg(q != NULL && check_is_aligned(q, a), "realloc_aligned(odd block, 90, %zu) = %p", a, (void *)q);
+    for (size_t i = 0; i < 90; i++) ck_assert_int_eq(q[i], 0x3C);
+    char *z = mi_rezalloc_aligned(q, 200, a);
+    ck_assert_msg(z != NULL && check_is_aligned(z, a), "rezalloc_aligned to 200 (align %zu) = %p", a, (void *)z);
+    mi_free(z);
+  }
+}
+END_TEST
+
+/* Size 0 with an alignment beyond the segment size: a valid, aligned block
+   (the huge page path needs a non-zero size). */
+START_TEST(test_aligned_size0_huge_alignment)
+{
+  const size_t aligns[] = { (size_t)16 << 20, (size_t)32 << 20, (size_t)64 << 20 };
+  for (size_t i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
+    void *p = mi_malloc_aligned(0, aligns[i]);
+    ck_assert_msg(p != NULL && check_is_aligned(p, aligns[i]), "malloc_aligned(0, %zu) = %p", aligns[i], p);
+    mi_free(p);
+    p = mi_zalloc_aligned(0, aligns[i]);
+    ck_assert_ptr_nonnull(p);
+    mi_free(p);
+    p = mi_realloc_aligned(NULL, 0, aligns[i]);
+    ck_assert_msg(p != NULL && check_is_aligned(p, aligns[i]), "realloc_aligned(NULL, 0, %zu) = %p", aligns[i], p);
+    mi_free(p);
+  }
+}
+END_TEST
+
 /* rezalloc_aligned[_at] / recalloc_aligned[_at]: alignment, prefix, zero tail. */
 START_TEST(test_aligned_rezalloc_recalloc)
 {
@@ -393,6 +431,8 @@ static Suite *aligned_suite(void)
   TCase *re = check_tcase(s, "realloc", 30);
   tcase_add_loop_test(re, test_aligned_realloc_keeps_alignment, 0, (int)N_RALIGN);
   tcase_add_test(re, test_aligned_rezalloc_recalloc);
+  tcase_add_test(re, test_aligned_realloc_small_alignment_of_at_block);
+  tcase_add_test(re, test_aligned_size0_huge_alignment);
 
   TCase *bad = check_tcase(s, "bad_input", 0);
   tcase_add_test(bad, test_aligned_bad_alignment_fails);

@@ -45,7 +45,7 @@ void* _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment,
     if (alignment > MI_BLOCK_ALIGNMENT_MAX) {
       /* a huge segment with the block on the boundary */
       if (!mi_heap_is_initialized(heap)) heap = mi_heap_get_default();
-      return _mi_malloc_generic(heap, size, zero, alignment);
+      return _mi_malloc_generic(heap, (size == 0 ? 1 : size), zero, alignment);   /* a huge page needs a size */
     }
     /* a size class that is a multiple of the alignment is naturally aligned */
     const size_t need = (size < alignment ? alignment : size) + MI_PADDING_SIZE;
@@ -59,7 +59,7 @@ void* _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment,
     }
 #if MI_SECURE == 0
     else if (need > MI_MEDIUM_OBJ_SIZE_MAX && need <= MI_LARGE_OBJ_SIZE_MAX && alignment <= MI_SLICE_SIZE) {
-      return _mi_heap_malloc_zero(heap, size, zero);   /* large blocks start on a slice boundary */
+      return _mi_heap_malloc_zero(heap, need - MI_PADDING_SIZE, zero);   /* large blocks start on a slice boundary */
     }
 #endif
   }
@@ -72,7 +72,11 @@ void* _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, size
     errno = EINVAL;
     return NULL;
   }
-  if (alignment <= MI_MAX_ALIGN_SIZE && (offset & (alignment - 1)) == 0) return _mi_heap_realloc_zero(heap, p, newsize, zero);
+  /* a block is 16-byte aligned unless an _at allocation shifted it: only
+     then may plain realloc (which can keep the block in place) serve */
+  if (alignment <= MI_MAX_ALIGN_SIZE && (offset & (alignment - 1)) == 0 && is_aligned_at(p, alignment, offset)) {
+    return _mi_heap_realloc_zero(heap, p, newsize, zero);
+  }
   if (p == NULL) return _mi_heap_malloc_aligned_at(heap, newsize, alignment, offset, zero);
   const size_t size = _mi_usable_size_checked(p, "realloc");
   if (size == 0 && _mi_checked_page_of(p, "realloc") == NULL) { errno = EINVAL; return NULL; }

@@ -65,7 +65,7 @@ void* _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignme
   }
 #if MI_DEBUG > 1
   /* debug builds check the page after every slow path, everything now and then */
-  if (!_mi_page_check(page, heap) || ((tld->generic_count & 255) == 0 && !mi_heap_check(heap))) _mi_os_abort();
+  if (!_mi_page_check(page, heap, "malloc") || ((tld->generic_count & 255) == 0 && !mi_heap_check(heap))) _mi_os_abort();
 #endif
   return _mi_page_malloc(heap, page, size, zero);
 }
@@ -181,6 +181,11 @@ void* _mi_heap_realloc_zero(mi_heap_t* heap, void* p, size_t newsize, bool zero)
   if (page->kind == MI_PAGE_HUGE && (uint8_t*)p == page->page_start && newsize > size &&
       page->heap == heap && _mi_segment_huge_resize(page, newsize + MI_PADDING_SIZE)) {
     if (zero) memset((uint8_t*)p + size, 0, _mi_page_block_usable(page) - size);
+#if MI_PADDING
+    uintptr_t* pad = (uintptr_t*)((uint8_t*)p + _mi_page_block_usable(page));   /* the canary moves to the new end */
+    pad[0] = mi_block_canary(page, (const mi_block_t*)p);
+    pad[1] = ~pad[0];
+#endif
     return p;   /* grown in place */
   }
   /* zero-preserving: the new block is zeroed whole, so its tail beyond
@@ -300,8 +305,8 @@ size_t mi_good_size(size_t size) {
 #if MI_SECURE > 0
   return mi_align_up(size + MI_PADDING_SIZE, MI_MAX_ALIGN_SIZE) - MI_PADDING_SIZE;   /* large blocks end on their guard */
 #else
-  if (size <= MI_LARGE_OBJ_SIZE_MAX) return mi_align_up(size, MI_SLICE_SIZE);
-  return mi_align_up(size, _mi_os_page_size());
+  if (size <= MI_LARGE_OBJ_SIZE_MAX - MI_PADDING_SIZE) return mi_align_up(size + MI_PADDING_SIZE, MI_SLICE_SIZE) - MI_PADDING_SIZE;
+  return mi_align_up(size + MI_PADDING_SIZE, _mi_os_page_size()) - MI_PADDING_SIZE;   /* debug builds pad too */
 #endif
 }
 

@@ -164,7 +164,7 @@ static mi_decl_noinline void free_generic_slow(mi_page_t* page, void* p) {
     page->used--;
     if (xo & MI_PAGE_IN_FULL) _mi_page_unfull(page);
 #if MI_DEBUG > 1
-    if (!_mi_page_check(page, page->heap)) _mi_os_abort();
+    if (!_mi_page_check(page, page->heap, "free")) _mi_os_abort();
 #endif
     if (page->used == 0) _mi_page_retire(page);
     return;

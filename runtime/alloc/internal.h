@@ -340,7 +340,7 @@ size_t   _mi_page_queue_of_size(size_t size) mi_decl_hidden;
 size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
 void     _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) mi_decl_hidden;       /* owner thread only */
 void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;  /* abandoned segment, under the lock */
-bool     _mi_page_check(const mi_page_t* page, const mi_heap_t* heap) mi_decl_hidden;   /* consistency of one page (reports) */
+bool     _mi_page_check(const mi_page_t* page, const mi_heap_t* heap, const char* op) mi_decl_hidden;   /* consistency of one page (reports as op) */
 bool     _mi_heap_check_pages(const mi_heap_t* heap) mi_decl_hidden;                      /* every page and queue of a heap */
 
 /* "init.c" -- process and thread lifecycle, deferred free (heartbeat) */

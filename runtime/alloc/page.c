@@ -815,18 +815,18 @@ void _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) {
    block boundary below the capacity, no list loops, and
    used + |local_free| == capacity (used counts the rest).
 ------------------------------------------------------------------------ */
-static bool check_list(const mi_page_t* page, const mi_block_t* b, size_t* count, const char* which) {
+static bool check_list(const mi_page_t* page, const mi_block_t* b, size_t* count, const char* which, const char* op) {
   size_t n = 0;
   while (b != NULL) {
     const size_t ofs = (size_t)((const uint8_t*)b - page->page_start);
     if (!mi_page_contains(page, b) || ofs % page->block_size != 0 || ofs / page->block_size >= page->capacity) {
-      _mi_error_message(EFAULT, "error: check: corrupted free list of page %p (block %zu B): %s list holds %p\n",
-                        (const void*)page, page->block_size, which, (const void*)b);
+      _mi_error_message(EFAULT, "error: %s: corrupted free list of page %p (block %zu B): %s list holds %p\n",
+                        op, (const void*)page, page->block_size, which, (const void*)b);
       return false;
     }
     if (++n > page->capacity) {
-      _mi_error_message(EFAULT, "error: check: corrupted free list of page %p (block %zu B): %s list loops\n",
-                        (const void*)page, page->block_size, which);
+      _mi_error_message(EFAULT, "error: %s: corrupted free list of page %p (block %zu B): %s list loops\n",
+                        op, (const void*)page, page->block_size, which);
       return false;
     }
     b = mi_block_nextx(page, b);
@@ -835,11 +835,11 @@ static bool check_list(const mi_page_t* page, const mi_block_t* b, size_t* count
   return true;
 }
 
-bool _mi_page_check(const mi_page_t* page, const mi_heap_t* heap) {
+bool _mi_page_check(const mi_page_t* page, const mi_heap_t* heap, const char* op) {
   size_t nfree = 0, nlocal = 0, nthread = 0;
   const mi_block_t* tf = (const mi_block_t*)(mi_atomic_load_acquire(&page->xthread_free) & ~MI_NOTIFY_MASK);
-  bool ok = check_list(page, page->free, &nfree, "free") && check_list(page, page->local_free, &nlocal, "local") &&
-            check_list(page, tf, &nthread, "thread");
+  bool ok = check_list(page, page->free, &nfree, "free", op) && check_list(page, page->local_free, &nlocal, "local", op) &&
+            check_list(page, tf, &nthread, "thread", op);
   if (!ok) return false;
   const char* why = NULL;
   if (page->heap != heap) why = "page of another heap in the queues";
@@ -849,8 +849,8 @@ bool _mi_page_check(const mi_page_t* page, const mi_heap_t* heap) {
   else if (_mi_page_tid(page) != heap->tld->tid) why = "owner id is not the heap's thread";
   else if (!mi_page_contains(page, page->page_start)) why = "page start outside the page";
   if (why != NULL) {
-    _mi_error_message(EFAULT, "error: check: corrupted metadata of page %p (block %zu B): %s (used %u, capacity %u, reserved %u, free %zu, local %zu)\n",
-                      (const void*)page, page->block_size, why, page->used, page->capacity, page->reserved, nfree, nlocal);
+    _mi_error_message(EFAULT, "error: %s: corrupted metadata of page %p (block %zu B): %s (used %u, capacity %u, reserved %u, free %zu, local %zu)\n",
+                      op, (const void*)page, page->block_size, why, page->used, page->capacity, page->reserved, nfree, nlocal);
     return false;
   }
   return true;
@@ -868,7 +868,7 @@ bool _mi_heap_check_pages(const mi_heap_t* heap) {
         _mi_error_message(EFAULT, "error: check: corrupted metadata of heap %p: queue %zu is broken at page %p\n", (const void*)heap, bin, (const void*)page);
         return false;
       }
-      if (!_mi_page_check(page, heap)) return false;
+      if (!_mi_page_check(page, heap, "check")) return false;
     }
     if (pq->last != prev) {
       _mi_error_message(EFAULT, "error: check: corrupted metadata of heap %p: queue %zu ends at %p, not %p\n", (const void*)heap, bin, (const void*)pq->last, (const void*)prev);

@@ -33,9 +33,12 @@
 #endif
 #if MI_SECURE > 0
 #define MI_ENCODE_FREELIST 1   /* free-list next pointers are encoded with per-page keys */
-#define MI_PADDING 1           /* a canary follows every block and is checked on free */
 #else
 #define MI_ENCODE_FREELIST 0
+#endif
+#if MI_SECURE > 0 || MI_DEBUG > 1
+#define MI_PADDING 1           /* a canary follows every block and is checked on free */
+#else
 #define MI_PADDING 0
 #endif
 #if MI_PADDING
