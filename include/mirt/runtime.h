@@ -26,8 +26,8 @@
 extern "C" {
 #endif
 
-#define RT_DEFAULT_DROP_BUDGET  4096     /* objects freed by one rc_drop at most */
-#define RT_DEFAULT_TICK_BUDGET  16384    /* objects freed per allocator heartbeat */
+#define RT_DEFAULT_DROP_BUDGET  1024     /* objects freed by one rc_drop at most (about 40 us) */
+#define RT_DEFAULT_TICK_BUDGET  4096     /* objects freed per allocator heartbeat */
 #define RT_DEFAULT_SOFT_LIMIT   65536    /* pending objects before allocations assist */
 
 /* Called from the allocator heartbeat after the drain (must not allocate or drop). */
