@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <mimalloc.h>
+#include <mimalloc-stats.h>
+#include <pthread.h>
 
 #include "check_main.h"
 
@@ -305,6 +307,54 @@ START_TEST(test_aligned_size0_huge_alignment)
 }
 END_TEST
 
+static long long live_blocks(void)
+{
+  mi_stats_t_decl(st);
+  mi_stats_get(&st);
+  return st.malloc_blocks.current;
+}
+
+static void *free_elsewhere(void *p)
+{
+  mi_free(p);
+  return NULL;
+}
+
+/* A block of a huge segment handed out beyond its first slice (an aligned
+   pointer into an over-allocated huge block) is freed, by its owner and by
+   another thread: the live count returns (found by the fuzzer: the free
+   went to an empty descriptor and the 40 MiB were lost). */
+START_TEST(test_aligned_huge_interior_free)
+{
+  const size_t aligns[] = { 64u << 10, 256u << 10, 1u << 20, 16u << 20 };
+  const size_t offsets[] = { 0, 508 };
+  for (size_t i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
+    for (size_t j = 0; j < 2; j++) {
+      for (int remote = 0; remote <= 1; remote++) {
+        const long long before = live_blocks();
+        char *p = mi_malloc_aligned_at((size_t)40 << 20, aligns[i], offsets[j]);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_uint_eq(((uintptr_t)p + offsets[j]) % aligns[i], 0);
+        p[0] = 1;
+        p[((size_t)40 << 20) - 1] = 2;
+        ck_assert_int_eq((int)(live_blocks() - before), 1);
+        if (remote) {
+          pthread_t t;
+          ck_assert_int_eq(pthread_create(&t, NULL, free_elsewhere, p), 0);
+          ck_assert_int_eq(pthread_join(t, NULL), 0);
+          mi_collect(true);
+        }
+        else {
+          mi_free(p);
+        }
+        ck_assert_msg(live_blocks() == before, "align %zu offset %zu %s free: %lld live blocks, %lld before",
+                      aligns[i], offsets[j], remote ? "remote" : "owner", live_blocks(), before);
+      }
+    }
+  }
+}
+END_TEST
+
 /* rezalloc_aligned[_at] / recalloc_aligned[_at]: alignment, prefix, zero tail. */
 START_TEST(test_aligned_rezalloc_recalloc)
 {
@@ -433,6 +483,7 @@ static Suite *aligned_suite(void)
   tcase_add_test(re, test_aligned_rezalloc_recalloc);
   tcase_add_test(re, test_aligned_realloc_small_alignment_of_at_block);
   tcase_add_test(re, test_aligned_size0_huge_alignment);
+  tcase_add_test(re, test_aligned_huge_interior_free);
 
   TCase *bad = check_tcase(s, "bad_input", 0);
   tcase_add_test(bad, test_aligned_bad_alignment_fails);

@@ -174,11 +174,15 @@ static mi_decl_noinline void free_generic_slow(mi_page_t* page, void* p) {
 
 /* The owner's fast path failed.  The common case is a free by another
    thread into a page in no special state: one flag test (aligned blocks,
-   checked builds, huge and abandoned pages all carry a flag), one CAS. */
+   checked builds, huge and abandoned pages all carry a flag), one CAS.
+   A descriptor with no block size is an empty slot of a huge segment (an
+   aligned pointer beyond the block's first slice): the slow path resolves
+   it to the huge page. */
 void _mi_free_generic(mi_page_t* page, void* p) {
 #if !(MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ENCODE_FREELIST)
   const uintptr_t xo = mi_page_xowner(page);
-  if (mi_likely((xo & (MI_PAGE_HAS_ALIGNED | MI_PAGE_CHECKED)) == 0 && (xo & ~MI_PAGE_FLAGS_MASK) != _mi_thread_id())) {
+  if (mi_likely((xo & (MI_PAGE_HAS_ALIGNED | MI_PAGE_CHECKED)) == 0 && (xo & ~MI_PAGE_FLAGS_MASK) != _mi_thread_id() &&
+                page->block_size != 0)) {
     mi_block_t* b = (mi_block_t*)p;
     uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
     while (mi_likely((tf & MI_NOTIFY_MASK) == MI_NOTIFY_NONE)) {
