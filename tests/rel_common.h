@@ -96,9 +96,9 @@ static inline void rel_watchdog(unsigned seconds)
   alarm(seconds);
 }
 
-/* Resident set size in bytes (/proc/self/statm, second field); reads
-   without allocating. */
-static inline size_t rel_rss(void)
+/* Field `field` (0: virtual size, 1: resident set) of /proc/self/statm, in
+   bytes; reads without allocating. */
+static inline size_t rel_statm(int field)
 {
   char buf[128];
   int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
@@ -107,25 +107,16 @@ static inline size_t rel_rss(void)
   close(fd);
   if (n <= 0) return 0;
   buf[n] = '\0';
-  unsigned long size = 0, resident = 0;
-  if (sscanf(buf, "%lu %lu", &size, &resident) != 2) return 0;
-  return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+  unsigned long v[2] = { 0, 0 };
+  if (sscanf(buf, "%lu %lu", &v[0], &v[1]) != 2) return 0;
+  return (size_t)v[field] * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Virtual size in bytes (/proc/self/statm, first field). */
-static inline size_t rel_vsize(void)
-{
-  char buf[128];
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  unsigned long size = 0;
-  if (sscanf(buf, "%lu", &size) != 1) return 0;
-  return (size_t)size * (size_t)sysconf(_SC_PAGESIZE);
-}
+/* Resident set size in bytes. */
+static inline size_t rel_rss(void) { return rel_statm(1); }
+
+/* Virtual size in bytes. */
+static inline size_t rel_vsize(void) { return rel_statm(0); }
 
 /* A cheap pattern: byte i of a block with tag t. */
 static inline uint8_t rel_pat(uintptr_t tag, size_t i) { return (uint8_t)((tag * 31u) ^ (i * 7u) ^ (i >> 8)); }
@@ -146,14 +137,25 @@ static inline size_t rel_first_bad(const void *p, size_t n, uintptr_t tag)
 }
 
 #ifdef REL_HAVE_STATS
-/* Live blocks and bytes as mi_stats_get reports them (exact for the
-   calling thread's heaps and abandoned memory). */
+/* Live blocks and bytes as mi_stats_get reports them after a forced
+   collect (exact for the calling thread's heaps and abandoned memory). */
 static inline void rel_live(long long *blocks, long long *bytes)
 {
+  mi_collect(true);
   mi_stats_t_decl(st);
   mi_stats_get(&st);
   if (blocks != NULL) *blocks = st.malloc_blocks.current;
   if (bytes != NULL) *bytes = st.malloc_normal.current + st.malloc_huge.current;
+}
+
+/* Fails unless the live blocks and bytes are back at blocks0/bytes0
+   (`when` names the moment, e.g. "at the end"). */
+static inline void rel_check_live(long long blocks0, long long bytes0, const char *when)
+{
+  long long blocks = 0, bytes = 0;
+  rel_live(&blocks, &bytes);
+  REL_CHECK(blocks == blocks0 && bytes == bytes0, "live blocks %lld / bytes %lld %s, %lld / %lld at the start",
+            blocks, bytes, when, blocks0, bytes0);
 }
 #endif
 

@@ -40,6 +40,24 @@ need() {
   return 1
 }
 
+# same_runs NAME PLAIN_RC MIRT_RC PLAIN_OUT MIRT_OUT: both runs succeeded
+# with identical output (reports and returns 1 otherwise).
+same_runs() {
+  if [ "$2" -ne 0 ]; then
+    fail "$1 fails without mirt too (status $2)"
+    show "$4"
+  elif [ "$3" -ne 0 ]; then
+    fail "$1: status $3 under mirt"
+    show "$5"
+  elif ! cmp -s "$4" "$5"; then
+    fail "$1: output differs under mirt"
+    diff "$4" "$5" | head -n 10
+  else
+    return 0
+  fi
+  return 1
+}
+
 # mirt must report no error of its own on stderr.
 clean_stderr() {
   if grep -E -q '(mirt|mimalloc): error' "$1"; then
@@ -118,16 +136,7 @@ if need git; then
   plain_rc=$?
   (LD_PRELOAD="$lib"; export LD_PRELOAD; git_session "$tmp/git.mirt") >"$tmp/git.mirt.out" 2>"$tmp/git.mirt.err"
   mirt_rc=$?
-  if [ $plain_rc -ne 0 ]; then
-    fail "git session fails without mirt too (status $plain_rc)"
-    show "$tmp/git.plain.out"
-  elif [ $mirt_rc -ne 0 ]; then
-    fail "git session: status $mirt_rc under mirt"
-    show "$tmp/git.mirt.out"
-  elif ! cmp -s "$tmp/git.plain.out" "$tmp/git.mirt.out"; then
-    fail "git session: output differs under mirt"
-    diff "$tmp/git.plain.out" "$tmp/git.mirt.out" | head -n 10
-  else
+  if same_runs "git session" $plain_rc $mirt_rc "$tmp/git.plain.out" "$tmp/git.mirt.out"; then
     echo "ok: git init/add/commit x25/log/gc --aggressive/fsck/diff/blame: $(wc -l <"$tmp/git.mirt.out") lines identical"
   fi
   clean_stderr "$tmp/git.mirt.err" git
@@ -160,15 +169,8 @@ if need sqlite3; then
   plain_rc=$?
   LD_PRELOAD="$lib" sqlite_session "$tmp/mirt.db" >"$tmp/sql.mirt" 2>"$tmp/sql.mirt.err"
   mirt_rc=$?
-  if [ $plain_rc -ne 0 ]; then
-    fail "sqlite3 session fails without mirt too (status $plain_rc)"
-    show "$tmp/sql.plain"
-  elif [ $mirt_rc -ne 0 ]; then
-    fail "sqlite3 session: status $mirt_rc under mirt"
-    show "$tmp/sql.mirt"
-  elif ! cmp -s "$tmp/sql.plain" "$tmp/sql.mirt"; then
-    fail "sqlite3 session: output differs under mirt"
-    diff "$tmp/sql.plain" "$tmp/sql.mirt" | head -n 10
+  if ! same_runs "sqlite3 session" $plain_rc $mirt_rc "$tmp/sql.plain" "$tmp/sql.mirt"; then
+    :
   elif ! cmp -s "$tmp/plain.db" "$tmp/mirt.db"; then
     fail "sqlite3 session: the database files differ"
   else

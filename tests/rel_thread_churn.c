@@ -68,7 +68,6 @@ int main(void)
   REL_CHECK(total > WARMUP, "REL_CHURN_THREADS must exceed %d", WARMUP);
 #ifdef REL_HAVE_STATS
   long long blocks0 = 0, bytes0 = 0;
-  mi_collect(true);
   rel_live(&blocks0, &bytes0);
   long long abandoned_warm = 0;
 #endif
@@ -120,7 +119,6 @@ int main(void)
     }
 #ifdef REL_HAVE_STATS
   const long long abandoned_end = stat_abandoned();
-  mi_collect(true);
   long long blocks = 0, bytes = 0;
   rel_live(&blocks, &bytes);
   printf("rel_thread_churn: abandoned pages after warm-up %lld, at the end %lld, after collect %lld; live blocks %lld (start %lld), bytes %lld (start %lld)\n",

@@ -35,8 +35,7 @@
  * classes), and a rising RSS is the allocator's doing.  Live bytes are the
  * harness's own sum of usable sizes.
  */
-#include <mimalloc.h>
-#include <mimalloc-stats.h>
+#include "rel_common.h"   /* mi_* API, rel_fail, rel_rss */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -105,19 +104,6 @@ static atomic_bool stop;
 static long rate;                /* ops a second per thread; 0: unpaced */
 static atomic_bool measuring;    /* false during the warm-up, which is never paced */
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fflush(stdout);
-  fprintf(stderr, "FAIL: soak: ");
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  _exit(1);
-}
-
 static uint64_t next(uint64_t *s)
 {
   uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -155,15 +141,15 @@ static void verify(const block_t *b, size_t upto, const char *when)
   }
   for (; i < n; i++)
     if (b->p[i] != (uint8_t)(pat(b->seed, i / 8) >> (8 * (i % 8))))
-      fail("%s: block %p of %zu bytes damaged at offset %zu", when, (void *)b->p, b->size, i);
+      rel_fail("%s: block %p of %zu bytes damaged at offset %zu", when, (void *)b->p, b->size, i);
 }
 
 static void block_new(block_t *b, void *p, size_t req, uint64_t seed, const char *what)
 {
-  if (p == NULL) fail("%s(%zu) returned NULL (errno %d)", what, req, errno);
+  if (p == NULL) rel_fail("%s(%zu) returned NULL (errno %d)", what, req, errno);
   b->p = p;
   b->size = mi_usable_size(p);
-  if (b->size < req) fail("%s(%zu): usable size %zu", what, req, b->size);
+  if (b->size < req) rel_fail("%s(%zu): usable size %zu", what, req, b->size);
   b->seed = seed;
   fill(b->p, 0, b->size, seed);
   atomic_fetch_add(&live_bytes, b->size);
@@ -212,17 +198,17 @@ static void release(worker_t *w, block_t *b)
 static void heap_round(worker_t *w)
 {
   mi_heap_t *heap = mi_heap_new();
-  if (heap == NULL) fail("mi_heap_new returned NULL");
+  if (heap == NULL) rel_fail("mi_heap_new returned NULL");
   const size_t n = 200 + next(&w->rng) % 1800;
   block_t *bs = mi_malloc(n * sizeof *bs);   /* the list itself comes from the default heap */
-  if (bs == NULL) fail("mi_malloc of the batch list failed");
+  if (bs == NULL) rel_fail("mi_malloc of the batch list failed");
   size_t bytes = 0;
   for (size_t i = 0; i < n; i++) {
     size_t req = class_size(&w->rng, next(&w->rng) % 4 == 0 ? 1 : 0);
     if (bytes + req > budget / 16) req = 16;             /* a batch stays small next to the live set */
     block_new(&bs[i], mi_heap_malloc(heap, req), req, next(&w->rng), "mi_heap_malloc");
     bytes += bs[i].size;
-    if (!mi_heap_contains_block(heap, bs[i].p)) fail("mi_heap_contains_block is false for a block of the heap");
+    if (!mi_heap_contains_block(heap, bs[i].p)) rel_fail("mi_heap_contains_block is false for a block of the heap");
   }
   for (size_t i = 0; i < n; i++) verify(&bs[i], SIZE_MAX, "heap batch");
   if (next(&w->rng) & 1) {
@@ -246,7 +232,7 @@ static void allocate(worker_t *w, block_t *b, int c)
   } else if (r < 20) {
     const size_t align = (size_t)16 << (next(&w->rng) % 9);
     block_new(b, mi_malloc_aligned(req, align), req, next(&w->rng), "mi_malloc_aligned");
-    if ((uintptr_t)b->p % align != 0) fail("mi_malloc_aligned(%zu, %zu) = %p", req, align, (void *)b->p);
+    if ((uintptr_t)b->p % align != 0) rel_fail("mi_malloc_aligned(%zu, %zu) = %p", req, align, (void *)b->p);
   } else {
     block_new(b, mi_malloc(req), req, next(&w->rng), "mi_malloc");
   }
@@ -263,9 +249,9 @@ static void step(worker_t *w)
     const size_t req = class_size(&w->rng, c), old = b->size;
     verify(b, SIZE_MAX, "before realloc");
     uint8_t *q = mi_realloc(b->p, req);
-    if (q == NULL) fail("mi_realloc(%zu) returned NULL", req);
+    if (q == NULL) rel_fail("mi_realloc(%zu) returned NULL", req);
     block_t nb = { q, mi_usable_size(q), b->seed };
-    if (nb.size < req) fail("mi_realloc(%zu): usable size %zu", req, nb.size);
+    if (nb.size < req) rel_fail("mi_realloc(%zu): usable size %zu", req, nb.size);
     verify(&nb, old < req ? old : req, "after realloc");
     fill(q, old < req ? old : req, nb.size, b->seed);
     atomic_fetch_add(&live_bytes, nb.size);
@@ -309,20 +295,6 @@ static void *worker_main(void *arg)
 }
 
 /* ---- sampling and the verdict --------------------------------------------- */
-static size_t rss_bytes(void)
-{
-  char buf[128];
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t k = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (k <= 0) return 0;
-  buf[k] = 0;
-  unsigned long vs = 0, res = 0;
-  if (sscanf(buf, "%lu %lu", &vs, &res) != 2) return 0;
-  return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static double now_s(void)
 {
   struct timespec ts;
@@ -380,7 +352,7 @@ static double slope_robust(const double *x, const double *y, int n)
   const int step = (n + 1999) / 2000;              /* long runs: every step-th sample, 2000 at most */
   const size_t np = (size_t)((n + step - 1) / step);
   double *s = malloc(sizeof(double) * np * (np - 1) / 2 + sizeof(double));
-  if (s == NULL) fail("malloc failed");
+  if (s == NULL) rel_fail("malloc failed");
   size_t k = 0;
   for (int i = 0; i < n; i += step)
     for (int j = i + step; j < n; j += step)
@@ -402,7 +374,7 @@ static void write_plot(const char *dir)
   char path[1024];
   snprintf(path, sizeof path, "%s/soak.gp", dir);
   FILE *f = fopen(path, "w");
-  if (f == NULL) fail("cannot write %s", path);
+  if (f == NULL) rel_fail("cannot write %s", path);
   fprintf(f, "set datafile separator ','\nset terminal svg size 900,500 dynamic\nset output '%s/soak.svg'\n"
              "set title 'mirt soak: RSS and live bytes'\nset xlabel 'seconds'\nset ylabel 'MiB'\nset key left top\nset grid\n"
              "plot '%s/soak.csv' using 1:3 with lines lw 2 title 'RSS', '' using 1:4 with lines lw 2 title 'live (harness)', "
@@ -417,6 +389,7 @@ static void write_plot(const char *dir)
 
 int main(int argc, char **argv)
 {
+  rel_name = "soak";
   const char *dir = argc > 1 ? argv[1] : "tests/soak-results";
   const long seconds = env_long("SOAK_SECONDS", 300);
   nworkers = (int)env_long("SOAK_THREADS", 4);
@@ -425,12 +398,12 @@ int main(int argc, char **argv)
   rate = env_long("SOAK_RATE", 10000);
   const long warmup_ops = env_long("SOAK_WARMUP_OPS", 20000000);
   const long warmup_s_max = env_long("SOAK_WARMUP_MAX_SECONDS", 600);
-  if (seconds < 4 || nworkers < 1 || nworkers > MAX_THREADS || live_target < 8 * MiB) fail("bad parameters");
+  if (seconds < 4 || nworkers < 1 || nworkers > MAX_THREADS || live_target < 8 * MiB) rel_fail("bad parameters");
   mkdir(dir, 0777);
   char path[4096];
   snprintf(path, sizeof path, "%s/soak.csv", dir);
   FILE *csv = fopen(path, "w");
-  if (csv == NULL) fail("cannot write %s", path);
+  if (csv == NULL) rel_fail("cannot write %s", path);
   fprintf(csv, "seconds,measured,rss_mib,live_mib,ops,threads_started,heaps_done,handoffs\n");
 
   mi_collect(true);
@@ -448,10 +421,10 @@ int main(int argc, char **argv)
     }
     w->class_first[NCLASSES] = w->nslots;
     w->slots = calloc(w->nslots, sizeof *w->slots);
-    if (w->slots == NULL) fail("calloc of the slots failed");
+    if (w->slots == NULL) rel_fail("calloc of the slots failed");
     w->rng = 0xC0FFEEull * (uint64_t)(i + 1);
     pthread_mutex_init(&w->lock, NULL);
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) fail("pthread_create failed");
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) rel_fail("pthread_create failed");
   }
   while (atomic_load(&filled) < nworkers) usleep(10000);
   printf("soak: %ld s, %d threads at %ld ops/s each, live set %zu MiB in %zu blocks, thread churn every %ld s; CSV in %s\n",
@@ -463,7 +436,7 @@ int main(int argc, char **argv)
   const long total = warmup_s_max + seconds + 2;
   double *ts = calloc((size_t)total, sizeof *ts), *rss = calloc((size_t)total, sizeof *rss);
   double *live = calloc((size_t)total, sizeof *live);
-  if (ts == NULL || rss == NULL || live == NULL) fail("calloc failed");
+  if (ts == NULL || rss == NULL || live == NULL) rel_fail("calloc failed");
   const double t0 = now_s();
   int n = 0, next_churn = 0, first = -1;
   long measured = 0;
@@ -478,7 +451,7 @@ int main(int argc, char **argv)
       fflush(stdout);
     }
     ts[n] = t - t0;
-    rss[n] = (double)rss_bytes() / MiB;
+    rss[n] = (double)rel_rss() / MiB;
     live[n] = (double)atomic_load(&live_bytes) / MiB;
     fprintf(csv, "%.1f,%d,%.2f,%.2f,%llu,%llu,%llu,%llu\n", ts[n], first >= 0, rss[n], live[n], atomic_load(&ops),
             atomic_load(&threads_started), atomic_load(&heaps_done), atomic_load(&handoffs));
@@ -490,7 +463,7 @@ int main(int argc, char **argv)
       atomic_store(&w->retire, true);
       pthread_join(w->thread, NULL);
       atomic_store(&w->retire, false);
-      if (pthread_create(&w->thread, NULL, worker_main, w) != 0) fail("pthread_create failed (churn)");
+      if (pthread_create(&w->thread, NULL, worker_main, w) != 0) rel_fail("pthread_create failed (churn)");
     }
   }
   atomic_store(&stop, true);
@@ -520,7 +493,7 @@ int main(int argc, char **argv)
   const double rss_low = rss_slope - 2 * rss_se;   /* about the 95% lower bound */
   const double live_slope = slope(ts + half, live + half, n - half) * 60.0;
   double *over = calloc((size_t)n + 1, sizeof *over);
-  if (over == NULL) fail("calloc failed");
+  if (over == NULL) rel_fail("calloc failed");
   for (int i = 0; i < n; i++) over[i] = rss[i] - live[i];
   const double over_slope = slope(ts + half, over + half, n - half) * 60.0;
   printf("soak: %llu ops, %llu threads, %llu heaps, %llu cross-thread frees; all blocks checked\n", atomic_load(&ops),
@@ -530,16 +503,16 @@ int main(int argc, char **argv)
          rss_low, SLOPE_MAX_MIB_MIN, live_slope, over_slope);
   printf("soak: peak RSS %.1f MiB (warm-up %.1f), peak live %.1f MiB, bound %.1f MiB; RSS after freeing all %.1f MiB; "
          "live blocks %lld (start %lld)\n", peak_rss, warm_peak, peak_live, RSS_FACTOR * peak_live + (double)RSS_SLACK / MiB,
-         (double)rss_bytes() / MiB, (long long)st.malloc_blocks.current, (long long)st0.malloc_blocks.current);
+         (double)rel_rss() / MiB, (long long)st.malloc_blocks.current, (long long)st0.malloc_blocks.current);
   write_plot(dir);
   if (rss_low > SLOPE_MAX_MIB_MIN)
-    fail("RSS grows over the second half: %+.3f MiB/min, at least %+.3f with 95%% confidence", rss_slope, rss_low);
+    rel_fail("RSS grows over the second half: %+.3f MiB/min, at least %+.3f with 95%% confidence", rss_slope, rss_low);
   if (peak_rss > RSS_FACTOR * peak_live + (double)RSS_SLACK / MiB)
-    fail("peak RSS %.1f MiB exceeds 1.6 x peak live (%.1f MiB) + 32 MiB", peak_rss, peak_live);
+    rel_fail("peak RSS %.1f MiB exceeds 1.6 x peak live (%.1f MiB) + 32 MiB", peak_rss, peak_live);
   if (st.malloc_blocks.current != st0.malloc_blocks.current)
-    fail("%lld live blocks after freeing everything, %lld at the start", (long long)st.malloc_blocks.current,
+    rel_fail("%lld live blocks after freeing everything, %lld at the start", (long long)st.malloc_blocks.current,
          (long long)st0.malloc_blocks.current);
-  if (atomic_load(&live_bytes) != 0) fail("harness accounting: %zu live bytes left", atomic_load(&live_bytes));
+  if (atomic_load(&live_bytes) != 0) rel_fail("harness accounting: %zu live bytes left", atomic_load(&live_bytes));
   printf("soak: PASS\n");
   return 0;
 }
