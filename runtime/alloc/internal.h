@@ -201,6 +201,13 @@ static inline uintptr_t mi_block_canary(const mi_page_t* page, const void* b) {
   return ((uintptr_t)b ^ page->keys[1] ^ MI_CANARY_MAGIC) * 0x9E3779B97F4A7C15ULL;
 }
 
+/* Write the canary of block `b` at `pad` (its end: the usable size past b). */
+static inline void mi_block_set_canary(const mi_page_t* page, const void* b, void* pad) {
+  uintptr_t* w = (uintptr_t*)pad;
+  w[0] = mi_block_canary(page, b);
+  w[1] = ~w[0];
+}
+
 /* ------------------------------------------------------------------------
    Thread-local default heap; the static empty heap and page
 ------------------------------------------------------------------------ */
@@ -396,9 +403,7 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
   if (mi_unlikely(next != NULL && !mi_page_contains(page, next))) return _mi_page_malloc(heap, page, size, false);
   page->free = next;
   b->next = 0;
-  uintptr_t* pad = (uintptr_t*)((uint8_t*)b + page->block_size - MI_PADDING_SIZE);
-  pad[0] = mi_block_canary(page, b);
-  pad[1] = ~pad[0];
+  mi_block_set_canary(page, b, (uint8_t*)b + page->block_size - MI_PADDING_SIZE);
   return b;
 #else
   page->free = mi_block_nextx(page, b);

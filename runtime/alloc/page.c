@@ -256,9 +256,7 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
   }
 #if MI_PADDING
   /* last: with a zero-size request the padding is the whole block */
-  uintptr_t* pad = (uintptr_t*)((uint8_t*)b + _mi_page_block_usable(page));
-  pad[0] = mi_block_canary(page, b);
-  pad[1] = ~pad[0];
+  mi_block_set_canary(page, b, (uint8_t*)b + _mi_page_block_usable(page));
 #endif
   return b;
 }
