@@ -182,7 +182,7 @@ void* _mi_heap_realloc_zero(mi_heap_t* heap, void* p, size_t newsize, bool zero)
       page->heap == heap && _mi_segment_huge_resize(page, newsize + MI_PADDING_SIZE)) {
     if (zero) memset((uint8_t*)p + size, 0, _mi_page_block_usable(page) - size);
 #if MI_PADDING
-    mi_block_set_canary(page, p, (uint8_t*)p + _mi_page_block_usable(page));   /* the canary moves to the new end */
+    mi_block_set_canary(page, p);   /* the canary moves to the new end */
 #endif
     return p;   /* grown in place */
   }

@@ -78,8 +78,7 @@ static bool block_check(mi_page_t* page, const void* p, const mi_block_t* b, con
     return false;
   }
 #if MI_PADDING
-  const uintptr_t* pad = (const uintptr_t*)((const uint8_t*)b + page->block_size - MI_PADDING_SIZE);
-  if (pad[0] != mi_block_canary(page, b) || pad[1] != ~pad[0]) {
+  if (!mi_block_canary_ok(page, b)) {
     _mi_error_message(EFAULT, "error: %s: buffer overflow after %p (block %zu B, page %p)\n", op, p, page->block_size, (void*)page);
     return false;
   }
@@ -188,6 +187,25 @@ void _mi_free_generic(mi_page_t* page, void* p) {
     while (mi_likely((tf & MI_NOTIFY_MASK) == MI_NOTIFY_NONE)) {
       b->next = tf;
       if (mi_atomic_cas_release(&page->xthread_free, &tf, (uintptr_t)b)) return;
+    }
+  }
+#elif MI_SECURE > 0 && !(MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN)
+  /* secure: a free by another thread into an owned small or medium page with
+     no other flag gets the owner's inline checks (block start, canary,
+     double-free heuristic) and one CAS; the rest takes the checked path */
+  const uintptr_t xo = mi_page_xowner(page);
+  const uintptr_t tid = xo & ~MI_PAGE_FLAGS_MASK;
+  if (mi_likely((xo & MI_PAGE_FLAGS_MASK) == MI_PAGE_CHECKED && tid != 0 && tid != _mi_thread_id() &&
+                page->kind <= MI_PAGE_MEDIUM && page->block_size != 0 && !_mi_zero_freed)) {
+    mi_block_t* b = (mi_block_t*)p;
+    const uintptr_t mask = mi_page_mask(page, b);
+    if (mi_likely(mi_page_block_index(page, p) < page->capacity && mi_block_canary_ok(page, b) &&
+                  (b->next ^ mask) >= (uintptr_t)page->page_start + page->area)) {
+      uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
+      while (mi_likely((tf & MI_NOTIFY_MASK) == MI_NOTIFY_NONE)) {
+        b->next = tf ^ mask;
+        if (mi_atomic_cas_release(&page->xthread_free, &tf, (uintptr_t)b)) return;
+      }
     }
   }
 #endif

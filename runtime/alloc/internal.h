@@ -147,21 +147,22 @@ static inline size_t _mi_page_size(const mi_page_t* page) {
 #endif
 
 /* ------------------------------------------------------------------------
-   Free-list encoding: next pointers are XOR/rotate encoded with per-page
-   keys in secure builds; NULL encodes as the page address so a zeroed word
-   does not decode to "end of list".
+   Free-list encoding (secure builds): a link is stored XOR a mask that is a
+   secret function of the address holding it, mask(a) = (a ^ k1) * k0 with
+   per-page random keys (k0 odd).  NULL is stored as the bare mask, so a
+   zeroed or overwritten word decodes to a random address, never to "end of
+   list", and the same value stored in two blocks looks unrelated.
 ------------------------------------------------------------------------ */
-static inline uintptr_t mi_rotl(uintptr_t x, uintptr_t s) { s &= 63; return (x << s) | (x >> ((64 - s) & 63)); }
-static inline uintptr_t mi_rotr(uintptr_t x, uintptr_t s) { s &= 63; return (x >> s) | (x << ((64 - s) & 63)); }
-static inline uint32_t mi_rotr32(uint32_t x, unsigned s) { s &= 31; return (x >> s) | (x << ((32 - s) & 31)); }
+static inline uintptr_t mi_page_mask(const mi_page_t* page, const void* a) {
+  return ((uintptr_t)a ^ page->keys[1]) * page->keys[0];
+}
 
 static inline mi_block_t* mi_block_nextx(const mi_page_t* page, const mi_block_t* b) {
   mi_track_open_link(b);
   const uintptr_t raw = b->next;
   mi_track_close_link(b);
 #if MI_ENCODE_FREELIST
-  uintptr_t d = mi_rotr(raw - page->keys[0], page->keys[0]) ^ page->keys[1];
-  return (d == (uintptr_t)page ? NULL : (mi_block_t*)d);
+  return (mi_block_t*)(raw ^ mi_page_mask(page, b));
 #else
   (void)page;
   return (mi_block_t*)raw;
@@ -170,8 +171,7 @@ static inline mi_block_t* mi_block_nextx(const mi_page_t* page, const mi_block_t
 static inline void mi_block_set_nextx(const mi_page_t* page, mi_block_t* b, const mi_block_t* next) {
   mi_track_open_link_w(b);
 #if MI_ENCODE_FREELIST
-  uintptr_t v = (next == NULL ? (uintptr_t)page : (uintptr_t)next);
-  b->next = mi_rotl(v ^ page->keys[1], page->keys[0]) + page->keys[0];
+  b->next = (uintptr_t)next ^ mi_page_mask(page, b);
 #else
   (void)page;
   b->next = (uintptr_t)next;
@@ -190,22 +190,26 @@ static inline bool mi_page_contains(const mi_page_t* page, const void* b) {
    odd part of the block size, rotated by the size's power of two, is the
    index for exact multiples and at least 2^32 / block_size otherwise. */
 static inline uint32_t mi_page_block_index(const mi_page_t* page, const void* p) {
-  const uint32_t ofs = (uint32_t)((uintptr_t)p - (uintptr_t)page->page_start);
-  return mi_rotr32(ofs * page->block_inv, (unsigned)__builtin_ctzl(page->block_size));
+  const uint32_t x = (uint32_t)((uintptr_t)p - (uintptr_t)page->page_start) * page->block_inv;
+  const unsigned s = (unsigned)__builtin_ctz((uint32_t)page->block_size);   /* 4..31: sizes are multiples of 16 below 2^32 */
+  return (x >> s) | (x << (32 - s));
 }
 
-/* Canary stored in the padding after each block (secure builds): a secret
-   function of the block address, so an overflow cannot forge it. */
-#define MI_CANARY_MAGIC ((uintptr_t)0x6d69727463616e79ULL)   /* "mirtcany" */
-static inline uintptr_t mi_block_canary(const mi_page_t* page, const void* b) {
-  return ((uintptr_t)b ^ page->keys[1] ^ MI_CANARY_MAGIC) * 0x9E3779B97F4A7C15ULL;
+/* Canary (padded builds: secure, debug): the last word of every block holds
+   the mask of its own address.  Block starts are 16-byte aligned and the
+   canary word is not, so a canary is never the mask of a link.  It is
+   written when the block is threaded into its page and checked on free; an
+   overflow cannot forge it without the page's keys. */
+static inline uintptr_t* mi_block_pad(const mi_page_t* page, const void* b) {
+  return (uintptr_t*)((uint8_t*)b + page->block_size - MI_PADDING_SIZE);
 }
-
-/* Write the canary of block `b` at `pad` (its end: the usable size past b). */
-static inline void mi_block_set_canary(const mi_page_t* page, const void* b, void* pad) {
-  uintptr_t* w = (uintptr_t*)pad;
-  w[0] = mi_block_canary(page, b);
-  w[1] = ~w[0];
+static inline bool mi_block_canary_ok(const mi_page_t* page, const void* b) {
+  const uintptr_t* pad = mi_block_pad(page, b);
+  return *pad == mi_page_mask(page, pad);
+}
+static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
+  uintptr_t* pad = mi_block_pad(page, b);
+  *pad = mi_page_mask(page, pad);
 }
 
 /* ------------------------------------------------------------------------
@@ -397,13 +401,14 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 #if MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN
   return _mi_page_malloc(heap, page, size, false);   /* checked builds: pop with checks in page.c */
 #elif MI_SECURE > 0
-  /* secure: the decoded link must stay in the page (else page.c reports
-     the corruption); the first word is cleared and the canary written */
+  /* secure: the decoded link must be a block of the page (else page.c
+     ends the list or reports the corruption); the first word is cleared.
+     The canary was written when the block was threaded into the page and
+     checked when it was last freed, so it is still in place. */
   mi_block_t* next = mi_block_nextx(page, b);
-  if (mi_unlikely(next != NULL && !mi_page_contains(page, next))) return _mi_page_malloc(heap, page, size, false);
+  if (mi_unlikely((uintptr_t)next - (uintptr_t)page->page_start >= page->area)) return _mi_page_malloc(heap, page, size, false);
   page->free = next;
   b->next = 0;
-  mi_block_set_canary(page, b, (uint8_t*)b + page->block_size - MI_PADDING_SIZE);
   return b;
 #else
   page->free = mi_block_nextx(page, b);
@@ -514,18 +519,17 @@ retire:
   _mi_free_generic(page, p);
 #elif MI_SECURE > 0
   /* secure, the owner freeing a block start of a small or medium page with
-     no other flag: the block boundary, the double-free heuristic (a free
-     block's first word decodes to a block of its page) and the canary are
-     checked inline; anything unusual (and zero_freed) takes the
-     out-of-line checked path, which reports or does the full check */
+     no other flag: the block boundary, the canary and the double-free
+     heuristic (the first word of a free block decodes to a block of its
+     page or to NULL; of a live block, to a random address) are checked
+     inline; anything unusual (and zero_freed) takes the out-of-line
+     checked path, which reports or does the full check */
   mi_block_t* b = (mi_block_t*)p;
   if (mi_likely(mi_page_xowner(page) == (_mi_thread_id() | MI_PAGE_CHECKED) && page->kind <= MI_PAGE_MEDIUM && !_mi_zero_freed)) {
-    const uintptr_t* pad = (const uintptr_t*)((const uint8_t*)b + page->block_size - MI_PADDING_SIZE);
-    const mi_block_t* link = mi_block_nextx(page, b);   /* NULL: the encoded end of a free list */
-    if (mi_likely(mi_page_block_index(page, p) < page->capacity &&
-                  link != NULL && mi_page_block_index(page, link) >= page->capacity &&
-                  pad[0] == mi_block_canary(page, b) && pad[1] == ~pad[0])) {
-      mi_block_set_nextx(page, b, page->local_free);
+    const uintptr_t mask = mi_page_mask(page, b);
+    if (mi_likely(mi_page_block_index(page, p) < page->capacity && mi_block_canary_ok(page, b) &&
+                  (b->next ^ mask) >= (uintptr_t)page->page_start + page->area)) {
+      b->next = (uintptr_t)page->local_free ^ mask;
       page->local_free = b;
       if (mi_unlikely(--page->used == 0)) _mi_page_retire(page);
       return;

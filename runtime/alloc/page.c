@@ -133,7 +133,7 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld) {
   const size_t bsize = page->block_size;
   size_t n = page->reserved - page->capacity;
   size_t max = MI_MAX_EXTEND_SIZE / bsize;
-  if (max < MI_MIN_EXTEND) max = MI_MIN_EXTEND;   /* touches at most MI_MIN_EXTEND blocks' first words */
+  if (max < MI_MIN_EXTEND) max = MI_MIN_EXTEND;   /* touches at most MI_MIN_EXTEND blocks' first (and, padded, last) words */
   if (n > max) n = max;
   if (n == 0) return;
   uint8_t* start = page->page_start + (size_t)page->capacity * bsize;
@@ -151,6 +151,7 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld) {
     mi_block_t* b = (mi_block_t*)(start + i * bsize);
     const unsigned c = (unsigned)(bits & 1);
     bits >>= 1;
+    mi_block_set_canary(page, b);
     mi_block_set_nextx(page, b, head[c]);
     if (head[c] == NULL) tail[c] = b;
     head[c] = b;
@@ -164,9 +165,15 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld) {
   mi_block_t* b = (mi_block_t*)start;
   for (size_t i = 1; i < n; i++) {
     mi_block_t* next = (mi_block_t*)((uint8_t*)b + bsize);
+#if MI_PADDING
+    mi_block_set_canary(page, b);
+#endif
     mi_block_set_nextx(page, b, next);
     b = next;
   }
+#if MI_PADDING
+  mi_block_set_canary(page, b);
+#endif
   mi_block_set_nextx(page, b, NULL);
   page->free = (mi_block_t*)start;
 #endif
@@ -255,8 +262,7 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
 #endif
   }
 #if MI_PADDING
-  /* last: with a zero-size request the padding is the whole block */
-  mi_block_set_canary(page, b, (uint8_t*)b + _mi_page_block_usable(page));
+  mi_block_set_canary(page, b);   /* in place already unless an overflow was reported */
 #endif
   return b;
 }
@@ -418,8 +424,10 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   mi_atomic_store_relaxed(&page->xthread_free, 0);
   if (kind == MI_PAGE_LARGE || kind == MI_PAGE_HUGE) page->reserved = 1;
   else page->reserved = (uint32_t)(((size_t)page->slice_count * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE) / bsize);
-#if MI_ENCODE_FREELIST
-  page->keys[0] = (uintptr_t)_mi_random_next(tld->rnd);
+  const size_t area = (size_t)page->reserved * bsize;
+  page->area = (uint32_t)(area > UINT32_MAX ? UINT32_MAX : area);
+#if MI_ENCODE_FREELIST || MI_PADDING
+  page->keys[0] = (uintptr_t)_mi_random_next(tld->rnd) | 1;
   page->keys[1] = (uintptr_t)_mi_random_next(tld->rnd);
 #endif
   /* huge pages take the checked path on every free (remote frees purge them) */

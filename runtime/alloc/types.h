@@ -42,7 +42,7 @@
 #define MI_PADDING 0
 #endif
 #if MI_PADDING
-#define MI_PADDING_SIZE 16     /* canary word + requested-size word after each block */
+#define MI_PADDING_SIZE 8      /* the canary word at the end of each block */
 #else
 #define MI_PADDING_SIZE 0
 #endif
@@ -147,7 +147,10 @@ typedef struct mi_page_s {
   uint32_t          used;          /* blocks allocated + in `free` + in `xthread_free` (see page.c) */
   uint32_t          capacity;      /* blocks threaded into the lists so far */
   uint32_t          reserved;      /* blocks that fit in the page */
-  uint32_t          back;          /* continuation slice: bytes back to the page descriptor */
+  union {
+    uint32_t        back;          /* continuation slice: bytes back to the page descriptor */
+    uint32_t        area;          /* page: bytes of its block area (reserved * block_size; capped for huge pages) */
+  };
   size_t            block_size;    /* 0 for a free slice */
   mi_atomic_t       xthread_free;  /* frees by other threads | MI_NOTIFY_* state */
   struct mi_heap_s* heap;          /* owning heap (NULL when abandoned) */
@@ -166,7 +169,7 @@ typedef struct mi_page_s {
   uint32_t          retire_gen;    /* generic-call count when it was retired */
   uint32_t          block_inv;     /* inverse (mod 2^32) of block_size's odd part: divide-free block-start test */
   union {
-    uintptr_t       keys[2];       /* in use: free-list encoding keys (secure builds) */
+    uintptr_t       keys[2];       /* in use: link and canary mask keys, keys[0] odd (secure and debug builds) */
     uint64_t        purge_due;     /* free slice: ms after which its memory is purged */
   };
 } mi_page_t;
