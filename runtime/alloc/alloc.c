@@ -58,7 +58,9 @@ void* _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignme
 
   mi_page_t* page = _mi_heap_find_page(heap, size, alignment);
   if (mi_unlikely(page == NULL)) {
-    /* out of memory: give back what we can and try once more */
+    /* out of memory: give back what we can and try once more, unless the
+       request is larger than any address space (nothing given back helps) */
+    if (size >= MI_ADDRESS_SPACE_SIZE) return _mi_alloc_fail(size);
     _mi_heap_collect_ex(heap, true);
     page = _mi_heap_find_page(heap, size, alignment);
     if (page == NULL) return _mi_alloc_fail(size);

@@ -72,6 +72,7 @@
 /* single-block pages up to a whole segment; above: huge, a mapping of its own */
 #define MI_LARGE_OBJ_SIZE_MAX   ((MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE) * MI_SLICE_SIZE - 4 * MI_KiB)
 #define MI_MAX_ALLOC_SIZE       ((size_t)PTRDIFF_MAX - (size_t)(64 * MI_MiB))  /* larger requests fail with ENOMEM */
+#define MI_ADDRESS_SPACE_SIZE   ((size_t)1 << 47)   /* x86-64 user address space: no mapping is larger */
 /* Alignments up to this are served inside normal segments; larger ones get a huge segment. */
 #define MI_BLOCK_ALIGNMENT_MAX  (MI_SEGMENT_SIZE / 2)
 
