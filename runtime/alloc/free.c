@@ -190,21 +190,22 @@ void _mi_free_generic(mi_page_t* page, void* p) {
     }
   }
 #elif MI_SECURE > 0 && !(MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN)
-  /* secure: a free by another thread into an owned small or medium page with
-     no other flag gets the owner's inline checks (block start, canary,
-     double-free heuristic) and one CAS; the rest takes the checked path */
+  /* secure: a free by another thread into an owned small or medium page
+     without aligned blocks gets the owner's inline checks (block start,
+     canary, double-free heuristic) and one CAS, unless this free must
+     notify the page's owner; the rest takes the checked path */
   const uintptr_t xo = mi_page_xowner(page);
   const uintptr_t tid = xo & ~MI_PAGE_FLAGS_MASK;
-  if (mi_likely((xo & MI_PAGE_FLAGS_MASK) == MI_PAGE_CHECKED && tid != 0 && tid != _mi_thread_id() &&
+  if (mi_likely((xo & (MI_PAGE_HAS_ALIGNED | MI_PAGE_CHECKED)) == MI_PAGE_CHECKED && tid != 0 && tid != _mi_thread_id() &&
                 page->kind <= MI_PAGE_MEDIUM && page->block_size != 0 && !_mi_zero_freed)) {
     mi_block_t* b = (mi_block_t*)p;
     const uintptr_t mask = mi_page_mask(page, b);
     if (mi_likely(mi_page_block_index(page, p) < page->capacity && mi_block_canary_ok(page, b) &&
                   (b->next ^ mask) >= (uintptr_t)page->page_start + page->area)) {
       uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
-      while (mi_likely((tf & MI_NOTIFY_MASK) == MI_NOTIFY_NONE)) {
-        b->next = tf ^ mask;
-        if (mi_atomic_cas_release(&page->xthread_free, &tf, (uintptr_t)b)) return;
+      while (mi_likely((tf & MI_NOTIFY_MASK) != MI_NOTIFY_ARMED)) {   /* the state stays as it is */
+        b->next = (tf & ~MI_NOTIFY_MASK) ^ mask;
+        if (mi_atomic_cas_release(&page->xthread_free, &tf, (uintptr_t)b | (tf & MI_NOTIFY_MASK))) return;
       }
     }
   }

@@ -245,6 +245,7 @@ void*    _mi_os_alloc_aligned(size_t size, size_t alignment, bool* is_zero) mi_d
 void     _mi_os_free(void* p, size_t size) mi_decl_hidden;                 /* unmap */
 void*    _mi_os_alloc_huge_pages(size_t size) mi_decl_hidden;              /* 1 GiB pages; NULL if the system has none */
 bool     _mi_os_purge(void* p, size_t size, bool decommit) mi_decl_hidden; /* drop the memory: DONTNEED (decommit) or FREE */
+bool     _mi_os_purge_protect(void* p, size_t size) mi_decl_hidden;        /* decommit + PROT_NONE of our own anonymous memory */
 bool     _mi_os_protect(void* p, size_t size) mi_decl_hidden;              /* PROT_NONE */
 bool     _mi_os_unprotect(void* p, size_t size) mi_decl_hidden;            /* PROT_READ|PROT_WRITE */
 bool     _mi_os_remap(void* p, size_t oldsize, size_t newsize) mi_decl_hidden; /* grow/shrink a mapping in place */

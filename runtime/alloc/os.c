@@ -135,6 +135,17 @@ bool _mi_os_purge(void* p, size_t size, bool decommit) {
   return err == 0;
 }
 
+bool _mi_os_purge_protect(void* p, size_t size) {
+  if (size == 0) return true;
+  int saved = errno;
+  /* one call: fresh zero pages, inaccessible (the range is our own anonymous mapping) */
+  void* q = mmap(p, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  bool ok = (q == p);
+  if (!ok) ok = (madvise(p, size, MADV_DONTNEED) == 0 && mprotect(p, size, PROT_NONE) == 0);
+  errno = saved;
+  return ok;
+}
+
 bool _mi_os_protect(void* p, size_t size) {
   int saved = errno;
   bool ok = (mprotect(p, size, PROT_NONE) == 0);

@@ -186,10 +186,19 @@ static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_st
     while (j < MI_SLICE_COUNT && bit_get(seg->dirty_map, j) && bit_get(seg->free_map, j) &&
            (force || _mi_segment_slice(seg, j)->purge_due <= now)) j++;
     const size_t bytes = (j - i) * MI_SLICE_SIZE;
+#if MI_SECURE > 0
+    /* purged memory is inaccessible: one system call for memory mapped from the OS */
+    if (decommit && seg->arena_id < 0) _mi_os_purge_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);
+    else if (decommit) {
+      _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, true);
+      _mi_os_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);
+    }
+    else _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, false);
+#else
     _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, decommit);
+#endif
     if (decommit) {
 #if MI_SECURE > 0
-      _mi_os_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);   /* purged memory is inaccessible */
       for (size_t k = i; k < j; k++) _mi_segment_slice(seg, k)->guarded = 0;
 #endif
       bits_set(seg->dirty_map, i, j - i, false);                 /* zero again */
@@ -481,6 +490,7 @@ static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t id
   *is_zero = !bits_any(seg->dirty_map, idx, n);
 #if MI_SECURE > 0
   const bool all_dirty = bits_all(seg->dirty_map, idx, n);
+  const bool last_dirty = bit_get(seg->dirty_map, idx + n - 1);
 #endif
   bits_set(seg->free_map, idx, n, false);
   if (!*is_zero) bits_set(seg->dirty_map, idx, n, false);
@@ -488,20 +498,20 @@ static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t id
   seg->used_pages++;
   uint8_t* start = (uint8_t*)seg + idx * MI_SLICE_SIZE;
 #if MI_SECURE > 0
-  /* open the span (clean slices are inaccessible), close its last OS page;
-     a failure (e.g. the mapping-count limit) fails the allocation.  A
-     single dirty slice whose guard was kept when its page was freed needs
-     no system call at all. */
+  /* open the span and close its last OS page, with as few system calls as
+     the slices' states allow: a clean slice is inaccessible as a whole, a
+     dirty one is open except its last OS page when `guarded` (kept when
+     its page was freed).  The span's last OS page may stay as it is when it
+     is closed already; everything before it must be open.  Re-claiming a
+     freed page's span takes no system call, a clean span one.  A failure
+     (e.g. the mapping-count limit) fails the allocation. */
   const size_t bytes = n * MI_SLICE_SIZE;
-  /* a guard left protected when a page was freed stays valid if it is
-     this span's last OS page; guards inside the span must be opened */
-  const bool last_guarded = _mi_segment_slice(seg, idx + n - 1)->guarded;
-  bool inner_guard = false;
-  for (size_t k = 0; k + 1 < n; k++) inner_guard = inner_guard || _mi_segment_slice(seg, idx + k)->guarded;
-  bool ok;
-  if (!all_dirty || inner_guard) ok = _mi_os_unprotect(start, bytes) && _mi_os_protect(start + bytes - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
-  else if (!last_guarded) ok = _mi_os_protect(start + bytes - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
-  else ok = true;   /* re-claiming a freed page's span: no system call */
+  const bool last_closed = _mi_segment_slice(seg, idx + n - 1)->guarded || !last_dirty;
+  bool open = !all_dirty;
+  for (size_t k = 0; k + 1 < n && !open; k++) open = _mi_segment_slice(seg, idx + k)->guarded;
+  bool ok = true;
+  if (open) ok = _mi_os_unprotect(start, bytes - MI_PAGE_GUARD_SIZE);
+  if (ok && !last_closed) ok = _mi_os_protect(start + bytes - MI_PAGE_GUARD_SIZE, MI_PAGE_GUARD_SIZE);
   for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->guarded = 0;
   if (!ok) {
     /* protection state unknown now: the next claim opens the whole span */
@@ -522,6 +532,24 @@ static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t id
   return page;
 }
 
+#if MI_SECURE > 0
+/* A free dirty span shaped as a freed page of `n` slices leaves it: the last
+   slice guarded, none before it, so claiming it takes no system call. */
+static bool segment_find_guarded_span(const mi_segment_t* seg, size_t n, size_t align, size_t* out) {
+  if (seg->used_pages >= MI_SLICE_COUNT) return false;
+  size_t run = 0;   /* free, dirty, unguarded slices just before i */
+  for (size_t i = MI_SEGMENT_FIRST_SLICE; i < MI_SLICE_COUNT; i++) {
+    const uint64_t w = seg->free_map[i >> 6] & seg->dirty_map[i >> 6];
+    if ((w >> (i & 63)) == 0) { i |= 63; run = 0; continue; }   /* nothing more in this word */
+    if (((w >> (i & 63)) & 1) == 0) { run = 0; continue; }
+    if (!_mi_segment_slice(seg, i)->guarded) { run++; continue; }
+    if (run + 1 >= n && (i + 1 - n) % align == 0) { *out = i + 1 - n; return true; }
+    run = 0;
+  }
+  return false;
+}
+#endif
+
 static bool segment_usable_by(const mi_segment_t* seg, int arena_id) {
   if (seg->kind != MI_SEGMENT_NORMAL) return false;
   if (arena_id > 0) return seg->arena_id == arena_id;
@@ -534,6 +562,16 @@ static bool segment_usable_by(const mi_segment_t* seg, int arena_id) {
 mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool allow_new, bool* is_zero) {
   mi_assert_internal(slices >= 1 && slices <= MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE);
   size_t idx;
+#if MI_SECURE > 0
+  /* first the span of a freed page of the same size: no system call */
+  if (slices > 1) {
+    for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
+      if (segment_usable_by(seg, arena_id) && segment_find_guarded_span(seg, slices, align_slices, &idx)) {
+        return segment_span_claim(tld, seg, idx, slices, is_zero);
+      }
+    }
+  }
+#endif
   for (int pass = 0; pass < 2; pass++) {
     for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
       if (!segment_usable_by(seg, arena_id)) continue;
