@@ -127,16 +127,22 @@ static inline bool page_on_notify_stack(const mi_page_t* page) {
 /* ------------------------------------------------------------------------
    Free lists
 ------------------------------------------------------------------------ */
-/* Thread blocks [capacity, capacity+n) into the (empty) free list. */
-static void page_extend(mi_page_t* page, mi_tld_t* tld) {
+/* Thread blocks [capacity, capacity+n) into the (empty) free list, n at
+   most `limit` (0: no limit beyond the usual 4 KiB or MI_MIN_EXTEND blocks). */
+static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit) {
   mi_assert_internal(page->free == NULL);
   const size_t bsize = page->block_size;
   size_t n = page->reserved - page->capacity;
   size_t max = MI_MAX_EXTEND_SIZE / bsize;
   if (max < MI_MIN_EXTEND) max = MI_MIN_EXTEND;   /* touches at most MI_MIN_EXTEND blocks' first (and, padded, last) words */
+  if (limit != 0 && max > limit) max = limit;
   if (n > max) n = max;
   if (n == 0) return;
   uint8_t* start = page->page_start + (size_t)page->capacity * bsize;
+  /* padded builds: blocks the inline malloc hands out (direct-table sizes)
+     get their canary now; larger ones when _mi_page_malloc pops them, so
+     the end of a block nobody allocated yet is not touched */
+  const bool canary = (MI_PADDING && bsize <= MI_SMALL_SIZE_MAX_);
 #if MI_SECURE > 0
   /* randomised order: from a random point of the run onwards (wrapping),
      each block joins one of two chains at random (one random word per 64
@@ -144,14 +150,14 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld) {
      link is encoded once. */
   mi_block_t* head[2] = { NULL, NULL };
   mi_block_t* tail[2] = { NULL, NULL };
-  size_t i = (size_t)(_mi_random_next(tld->rnd) % n);
+  size_t i = (size_t)(((_mi_random_next(tld->rnd) & 0xffffffffu) * n) >> 32);   /* uniform enough in [0, n), no division */
   uint64_t bits = 0;
   for (size_t k = 0; k < n; k++, i = (i + 1 == n ? 0 : i + 1)) {
     if ((k & 63) == 0) bits = _mi_random_next(tld->rnd);
     mi_block_t* b = (mi_block_t*)(start + i * bsize);
     const unsigned c = (unsigned)(bits & 1);
     bits >>= 1;
-    mi_block_set_canary(page, b);
+    if (canary) mi_block_set_canary(page, b);
     mi_block_set_nextx(page, b, head[c]);
     if (head[c] == NULL) tail[c] = b;
     head[c] = b;
@@ -165,15 +171,11 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld) {
   mi_block_t* b = (mi_block_t*)start;
   for (size_t i = 1; i < n; i++) {
     mi_block_t* next = (mi_block_t*)((uint8_t*)b + bsize);
-#if MI_PADDING
-    mi_block_set_canary(page, b);
-#endif
+    if (canary) mi_block_set_canary(page, b);
     mi_block_set_nextx(page, b, next);
     b = next;
   }
-#if MI_PADDING
-  mi_block_set_canary(page, b);
-#endif
+  if (canary) mi_block_set_canary(page, b);
   mi_block_set_nextx(page, b, NULL);
   page->free = (mi_block_t*)start;
 #endif
@@ -435,7 +437,7 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   heap->page_count++;
   mi_stat_add(&tld->stats, MI_STAT_PAGES, 1);
   tld->stats.page_bins[bin]++;
-  page_extend(page, tld);
+  page_extend(page, tld, 0);
 }
 
 /* A span of `slices` for a page of `heap`: from the thread's segments; else
@@ -476,11 +478,17 @@ static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
     mi_page_t* next = page->next;
     searched++;
 #if MI_SECURE > 0
-    /* half of the time, prefer fresh blocks over recently freed ones */
-    if (page->free == NULL && page->capacity < page->reserved && (_mi_random_next(heap->tld->rnd) & 1)) page_extend(page, heap->tld);
+    /* when freed blocks wait, half of the time a few fresh blocks (1-4)
+       come before them: which kind the next allocation gets cannot be
+       predicted, and the page does not grow faster than its use */
+    if (page->free == NULL && page->capacity < page->reserved && page->kind == MI_PAGE_SMALL &&
+        (page->local_free != NULL || (mi_atomic_load_relaxed(&page->xthread_free) & ~MI_NOTIFY_MASK) != 0)) {
+      const uint64_t r = _mi_random_next(heap->tld->rnd);
+      if (r & 1) page_extend(page, heap->tld, 1 + ((r >> 1) & 3));
+    }
 #endif
     _mi_page_collect(page);
-    if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld);
+    if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld, 0);
     if (page->free != NULL) {
       page_unretire(heap, page);
       if (page != pq->first) {
