@@ -200,8 +200,8 @@ void _mi_free_generic(mi_page_t* page, void* p) {
                 page->kind <= MI_PAGE_MEDIUM && page->block_size != 0 && !_mi_zero_freed)) {
     mi_block_t* b = (mi_block_t*)p;
     const uintptr_t mask = mi_page_mask(page, b);
-    if (mi_likely(mi_page_block_index(page, p) < page->capacity && mi_block_canary_ok(page, b) &&
-                  (b->next ^ mask) >= (uintptr_t)page->page_start + page->area)) {
+    if (mi_likely((uintptr_t)p - (uintptr_t)page->page_start <= page->last && mi_block_canary_ok(page, b) &&
+                  (b->next ^ mask) > (uintptr_t)page->page_start + page->last)) {
       uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
       while (mi_likely((tf & MI_NOTIFY_MASK) != MI_NOTIFY_ARMED)) {   /* the state stays as it is */
         b->next = (tf & ~MI_NOTIFY_MASK) ^ mask;

@@ -196,20 +196,24 @@ static inline uint32_t mi_page_block_index(const mi_page_t* page, const void* p)
 }
 
 /* Canary (padded builds: secure, debug): the last word of every block holds
-   the mask of its own address.  Block starts are 16-byte aligned and the
-   canary word is not, so a canary is never the mask of a link.  It is
-   written when the block is threaded into its page and checked on free; an
-   overflow cannot forge it without the page's keys. */
+   the complement of the mask of its own address.  A link word holds
+   `next ^ mask` of its address, which is never `~mask` (no block lies at
+   address ~0), and a canary of another address is another value, so the
+   canary test of a pointer that is not a block start reads something else
+   than a canary and fails (but for odds of 2^-64 against data that does
+   not know the page's keys).  It is written when the block is threaded
+   into its page (or first allocated) and checked on free; an overflow
+   cannot forge it without the page's keys. */
 static inline uintptr_t* mi_block_pad(const mi_page_t* page, const void* b) {
   return (uintptr_t*)((uint8_t*)b + page->block_size - MI_PADDING_SIZE);
 }
 static inline bool mi_block_canary_ok(const mi_page_t* page, const void* b) {
   const uintptr_t* pad = mi_block_pad(page, b);
-  return *pad == mi_page_mask(page, pad);
+  return *pad == ~mi_page_mask(page, pad);
 }
 static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
   uintptr_t* pad = mi_block_pad(page, b);
-  *pad = mi_page_mask(page, pad);
+  *pad = ~mi_page_mask(page, pad);
 }
 
 /* ------------------------------------------------------------------------
@@ -270,6 +274,7 @@ bool     _mi_os_has_huge_pages(void) mi_decl_hidden;
 void     _mi_options_init(void) mi_decl_hidden;                            /* read every option from the environment */
 long     _mi_option_get_fast(mi_option_t option) mi_decl_hidden;           /* no lazy init (after process init) */
 extern bool _mi_zero_freed mi_decl_hidden;                                /* mi_option_zero_freed is set */
+extern uintptr_t _mi_owner_inline_flags mi_decl_hidden;                    /* secure: xowner flags of a page its owner frees into inline */
 void     _mi_fputs(mi_output_fun* out, void* arg, const char* prefix, const char* msg) mi_decl_hidden;
 void     _mi_fprintf(mi_output_fun* out, void* arg, const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 3, 4)));
 void     _mi_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 1, 2)));       /* always printed */
@@ -407,7 +412,7 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
      The canary was written when the block was threaded into the page and
      checked when it was last freed, so it is still in place. */
   mi_block_t* next = mi_block_nextx(page, b);
-  if (mi_unlikely((uintptr_t)next - (uintptr_t)page->page_start >= page->area)) return _mi_page_malloc(heap, page, size, false);
+  if (mi_unlikely((uintptr_t)next - (uintptr_t)page->page_start > page->last)) return _mi_page_malloc(heap, page, size, false);
   page->free = next;
   b->next = 0;
   return b;
@@ -519,17 +524,19 @@ retire:
 #if MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN
   _mi_free_generic(page, p);
 #elif MI_SECURE > 0
-  /* secure, the owner freeing a block start of a small or medium page with
-     no other flag: the block boundary, the canary and the double-free
-     heuristic (the first word of a free block decodes to a block of its
-     page or to NULL; of a live block, to a random address) are checked
-     inline; anything unusual (and zero_freed) takes the out-of-line
-     checked path, which reports or does the full check */
+  /* secure, the owner freeing into a page with no other flag (a large or
+     huge page is in the full queue while its block is live; every page
+     fails the compare while zero_freed is set): the pointer lies in the
+     block area, its canary is in place (which only a block start's is:
+     see mi_block_canary_ok), and the double-free heuristic holds (the
+     first word of a free block decodes to a block of its page or to NULL;
+     of a live block, to a random address).  Anything unusual takes the
+     out-of-line checked path, which reports or does the full check. */
   mi_block_t* b = (mi_block_t*)p;
-  if (mi_likely(mi_page_xowner(page) == (_mi_thread_id() | MI_PAGE_CHECKED) && page->kind <= MI_PAGE_MEDIUM && !_mi_zero_freed)) {
+  if (mi_likely(mi_page_xowner(page) == (_mi_thread_id() | _mi_owner_inline_flags))) {
     const uintptr_t mask = mi_page_mask(page, b);
-    if (mi_likely(mi_page_block_index(page, p) < page->capacity && mi_block_canary_ok(page, b) &&
-                  (b->next ^ mask) >= (uintptr_t)page->page_start + page->area)) {
+    if (mi_likely((uintptr_t)p - (uintptr_t)page->page_start <= page->last && mi_block_canary_ok(page, b) &&
+                  (b->next ^ mask) > (uintptr_t)page->page_start + page->last)) {
       b->next = (uintptr_t)page->local_free ^ mask;
       page->local_free = b;
       if (mi_unlikely(--page->used == 0)) _mi_page_retire(page);

@@ -80,12 +80,18 @@ static mi_option_desc_t* option_desc(mi_option_t option) {
   return desc;
 }
 
-/* mi_option_zero_freed, read by the secure free fast path without a call */
+/* mi_option_zero_freed, read by the free paths without a call; secure
+   builds fold it into the owner's inline-free compare (no page has an
+   xowner without MI_PAGE_CHECKED there) */
 bool _mi_zero_freed = false;
+uintptr_t _mi_owner_inline_flags = MI_PAGE_INIT_FLAGS;
 
 static void option_store(mi_option_desc_t* desc, long value) {
   desc->value = value;
-  if (desc == &options[mi_option_zero_freed]) _mi_zero_freed = (value != 0);
+  if (desc == &options[mi_option_zero_freed]) {
+    _mi_zero_freed = (value != 0);
+    _mi_owner_inline_flags = (value != 0 ? 0 : MI_PAGE_INIT_FLAGS);
+  }
 }
 
 long _mi_option_get_fast(mi_option_t option) {

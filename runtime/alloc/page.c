@@ -426,8 +426,7 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   mi_atomic_store_relaxed(&page->xthread_free, 0);
   if (kind == MI_PAGE_LARGE || kind == MI_PAGE_HUGE) page->reserved = 1;
   else page->reserved = (uint32_t)(((size_t)page->slice_count * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE) / bsize);
-  const size_t area = (size_t)page->reserved * bsize;
-  page->area = (uint32_t)(area > UINT32_MAX ? UINT32_MAX : area);
+  page->last = (uint32_t)((size_t)(page->reserved - 1) * bsize);   /* < 512 KiB: one block in large and huge pages */
 #if MI_ENCODE_FREELIST || MI_PADDING
   page->keys[0] = (uintptr_t)_mi_random_next(tld->rnd) | 1;
   page->keys[1] = (uintptr_t)_mi_random_next(tld->rnd);

@@ -150,7 +150,7 @@ typedef struct mi_page_s {
   uint32_t          reserved;      /* blocks that fit in the page */
   union {
     uint32_t        back;          /* continuation slice: bytes back to the page descriptor */
-    uint32_t        area;          /* page: bytes of its block area (reserved * block_size; capped for huge pages) */
+    uint32_t        last;          /* page: offset of its last block from page_start, (reserved - 1) * block_size */
   };
   size_t            block_size;    /* 0 for a free slice */
   mi_atomic_t       xthread_free;  /* frees by other threads | MI_NOTIFY_* state */
