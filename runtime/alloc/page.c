@@ -128,8 +128,9 @@ static inline bool page_on_notify_stack(const mi_page_t* page) {
    Free lists
 ------------------------------------------------------------------------ */
 /* Thread blocks [capacity, capacity+n) into the (empty) free list, n at
-   most `limit` (0: no limit beyond the usual 4 KiB or MI_MIN_EXTEND blocks). */
-static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit) {
+   most `limit` (0: no limit beyond the usual 4 KiB or MI_MIN_EXTEND blocks),
+   followed by the list `rest` (NULL or blocks taken off the free list). */
+static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit, mi_block_t* rest) {
   mi_assert_internal(page->free == NULL);
   const size_t bsize = page->block_size;
   size_t n = page->reserved - page->capacity;
@@ -146,9 +147,9 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit) {
 #if MI_SECURE > 0
   /* randomised order: from a random point of the run onwards (wrapping),
      each block joins one of two chains at random (one random word per 64
-     blocks); the list is one chain followed by the other.  Every block's
-     link is encoded once. */
-  mi_block_t* head[2] = { NULL, NULL };
+     blocks); the list is one chain followed by the other, then `rest`.
+     Every block's link is encoded once. */
+  mi_block_t* head[2] = { NULL, rest };
   mi_block_t* tail[2] = { NULL, NULL };
   size_t i = (size_t)(((_mi_random_next(tld->rnd) & 0xffffffffu) * n) >> 32);   /* uniform enough in [0, n), no division */
   uint64_t bits = 0;
@@ -176,7 +177,7 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit) {
     b = next;
   }
   if (canary) mi_block_set_canary(page, b);
-  mi_block_set_nextx(page, b, NULL);
+  mi_block_set_nextx(page, b, rest);
   page->free = (mi_block_t*)start;
 #endif
   mi_track_noaccess(start, n * bsize);   /* fresh blocks are inaccessible until allocated */
@@ -436,7 +437,7 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   heap->page_count++;
   mi_stat_add(&tld->stats, MI_STAT_PAGES, 1);
   tld->stats.page_bins[bin]++;
-  page_extend(page, tld, 0);
+  page_extend(page, tld, 0, NULL);
 }
 
 /* A span of `slices` for a page of `heap`: from the thread's segments; else
@@ -477,17 +478,24 @@ static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
     mi_page_t* next = page->next;
     searched++;
 #if MI_SECURE > 0
-    /* when freed blocks wait, half of the time a few fresh blocks (1-4)
-       come before them: which kind the next allocation gets cannot be
-       predicted, and the page does not grow faster than its use */
-    if (page->free == NULL && page->capacity < page->reserved && page->kind == MI_PAGE_SMALL &&
-        (page->local_free != NULL || (mi_atomic_load_relaxed(&page->xthread_free) & ~MI_NOTIFY_MASK) != 0)) {
-      const uint64_t r = _mi_random_next(heap->tld->rnd);
-      if (r & 1) page_extend(page, heap->tld, 1 + ((r >> 1) & 3));
-    }
+    const bool had_free = (page->free != NULL);
 #endif
     _mi_page_collect(page);
-    if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld, 0);
+#if MI_SECURE > 0
+    /* when freed blocks were just collected, half of the time a few fresh
+       blocks (1-4) come before them: which kind the next allocation gets
+       cannot be predicted, the page does not grow faster than its use, and
+       no extra slow path is taken */
+    if (!had_free && page->free != NULL && page->capacity < page->reserved && page->kind == MI_PAGE_SMALL) {
+      const uint64_t r = _mi_random_next(heap->tld->rnd);
+      if (r & 1) {
+        mi_block_t* rest = page->free;
+        page->free = NULL;
+        page_extend(page, heap->tld, 1 + ((r >> 1) & 3), rest);
+      }
+    }
+#endif
+    if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld, 0, NULL);
     if (page->free != NULL) {
       page_unretire(heap, page);
       if (page != pq->first) {
