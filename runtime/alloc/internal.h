@@ -153,8 +153,11 @@ static inline size_t _mi_page_size(const mi_page_t* page) {
    zeroed or overwritten word decodes to a random address, never to "end of
    list", and the same value stored in two blocks looks unrelated.
 ------------------------------------------------------------------------ */
+static inline uintptr_t mi_keys_mask(uintptr_t k0, uintptr_t k1, const void* a) {
+  return ((uintptr_t)a ^ k1) * k0;
+}
 static inline uintptr_t mi_page_mask(const mi_page_t* page, const void* a) {
-  return ((uintptr_t)a ^ page->keys[1]) * page->keys[0];
+  return mi_keys_mask(page->keys[0], page->keys[1], a);
 }
 
 static inline mi_block_t* mi_block_nextx(const mi_page_t* page, const mi_block_t* b) {
@@ -207,13 +210,16 @@ static inline uint32_t mi_page_block_index(const mi_page_t* page, const void* p)
 static inline uintptr_t* mi_block_pad(const mi_page_t* page, const void* b) {
   return (uintptr_t*)((uint8_t*)b + page->block_size - MI_PADDING_SIZE);
 }
+static inline uintptr_t mi_keys_canary(uintptr_t k0, uintptr_t k1, const uintptr_t* pad) {
+  return ~mi_keys_mask(k0, k1, pad);
+}
 static inline bool mi_block_canary_ok(const mi_page_t* page, const void* b) {
   const uintptr_t* pad = mi_block_pad(page, b);
-  return *pad == ~mi_page_mask(page, pad);
+  return *pad == mi_keys_canary(page->keys[0], page->keys[1], pad);
 }
 static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
   uintptr_t* pad = mi_block_pad(page, b);
-  *pad = ~mi_page_mask(page, pad);
+  *pad = mi_keys_canary(page->keys[0], page->keys[1], pad);
 }
 
 /* ------------------------------------------------------------------------

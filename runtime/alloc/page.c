@@ -127,6 +127,47 @@ static inline bool page_on_notify_stack(const mi_page_t* page) {
 /* ------------------------------------------------------------------------
    Free lists
 ------------------------------------------------------------------------ */
+/* Secure builds: thread the n fresh blocks at `start` in random order,
+   followed by `rest`.  From a random block onwards (wrapping), each block
+   joins one of two chains at random (one random word per 64 blocks); the
+   list is chain 0, then chain 1, then `rest`.  The first block visited ends
+   chain 0.  Keys live in registers and the chain heads are selected with
+   bit operations; every link (and, with `canary`, every canary) is written once. */
+#if MI_SECURE > 0
+static inline __attribute__((always_inline)) void page_thread_random(mi_page_t* page, mi_tld_t* tld, uint8_t* start, size_t n,
+                                                                     mi_block_t* rest, const bool canary) {
+  const uintptr_t k0 = page->keys[0], k1 = page->keys[1];
+  const size_t bsize = page->block_size;
+  const size_t pad = bsize - MI_PADDING_SIZE;
+  uint8_t* const end = start + n * bsize;
+  uint8_t* b = start + ((((_mi_random_next(tld->rnd) & 0xffffffffu) * n) >> 32) * bsize);   /* uniform enough in [0, n), no division */
+  uint8_t* const tail0 = b;
+  if (canary) *(uintptr_t*)(b + pad) = mi_keys_canary(k0, k1, (uintptr_t*)(b + pad));
+  uintptr_t head0 = (uintptr_t)b, head1 = (uintptr_t)rest;
+  size_t left = n - 1;
+  while (left > 0) {
+    uint64_t bits = _mi_random_next(tld->rnd);
+    size_t m = (left < 64 ? left : 64);
+    left -= m;
+    for (; m > 0; m--, bits >>= 1) {
+      b += bsize;
+      if (b == end) b = start;
+      if (canary) *(uintptr_t*)(b + pad) = mi_keys_canary(k0, k1, (uintptr_t*)(b + pad));
+      const uintptr_t sel = (uintptr_t)0 - (uintptr_t)(bits & 1);   /* all ones: chain 1 (bit operations: a branch here mispredicts half of the time) */
+      mi_track_open_link_w(b);
+      *(uintptr_t*)b = (head0 ^ ((head0 ^ head1) & sel)) ^ mi_keys_mask(k0, k1, b);
+      mi_track_close_link(b);
+      head1 ^= (head1 ^ (uintptr_t)b) & sel;
+      head0 ^= (head0 ^ (uintptr_t)b) & ~sel;
+    }
+  }
+  mi_track_open_link_w(tail0);
+  *(uintptr_t*)tail0 = head1 ^ mi_keys_mask(k0, k1, tail0);   /* chain 0 goes on with chain 1 */
+  mi_track_close_link(tail0);
+  page->free = (mi_block_t*)head0;
+}
+#endif
+
 /* Thread blocks [capacity, capacity+n) into the (empty) free list, n at
    most `limit` (0: no limit beyond the usual 4 KiB or MI_MIN_EXTEND blocks),
    followed by the list `rest` (NULL or blocks taken off the free list). */
@@ -145,28 +186,8 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit, mi_block_t
      the end of a block nobody allocated yet is not touched */
   const bool canary = (MI_PADDING && bsize <= MI_SMALL_SIZE_MAX_);
 #if MI_SECURE > 0
-  /* randomised order: from a random point of the run onwards (wrapping),
-     each block joins one of two chains at random (one random word per 64
-     blocks); the list is one chain followed by the other, then `rest`.
-     Every block's link is encoded once. */
-  mi_block_t* head[2] = { NULL, rest };
-  mi_block_t* tail[2] = { NULL, NULL };
-  size_t i = (size_t)(((_mi_random_next(tld->rnd) & 0xffffffffu) * n) >> 32);   /* uniform enough in [0, n), no division */
-  uint64_t bits = 0;
-  for (size_t k = 0; k < n; k++, i = (i + 1 == n ? 0 : i + 1)) {
-    if ((k & 63) == 0) bits = _mi_random_next(tld->rnd);
-    mi_block_t* b = (mi_block_t*)(start + i * bsize);
-    const unsigned c = (unsigned)(bits & 1);
-    bits >>= 1;
-    if (canary) mi_block_set_canary(page, b);
-    mi_block_set_nextx(page, b, head[c]);
-    if (head[c] == NULL) tail[c] = b;
-    head[c] = b;
-  }
-  mi_block_t* first = head[0];
-  if (first == NULL) first = head[1];
-  else mi_block_set_nextx(page, tail[0], head[1]);
-  page->free = first;
+  if (canary) page_thread_random(page, tld, start, n, rest, true);
+  else page_thread_random(page, tld, start, n, rest, false);
 #else
   (void)tld;
   mi_block_t* b = (mi_block_t*)start;
