@@ -143,6 +143,38 @@ static bool bad_secure(void) {
 }
 
 /* ------------------------------------------------------------------------
+   Error hook (mi_register_error, found at run time): counts its calls and
+   keeps the last code, so a program checks detections in-process
+------------------------------------------------------------------------ */
+static int bad_hook_calls;
+static int bad_hook_last;
+
+static void bad_hook(int err, void* arg) BAD_UNUSED;
+static void bad_hook(int err, void* arg) {
+  (void)arg;
+  bad_hook_calls++;
+  bad_hook_last = err;
+}
+
+/* Registers bad_hook (or, with false, no hook); false when the process has
+   no mi_register_error. */
+static bool bad_hook_set(bool on) BAD_UNUSED;
+static bool bad_hook_set(bool on) {
+  typedef void (*error_fn)(int err, void* arg);
+  void (*reg)(error_fn, void*) = (void (*)(error_fn, void*))bad_sym("mi_register_error");
+  if (reg == NULL) return false;
+  reg(on ? bad_hook : NULL, NULL);
+  return true;
+}
+
+/* Forgets the calls counted so far. */
+static void bad_hook_reset(void) BAD_UNUSED;
+static void bad_hook_reset(void) {
+  bad_hook_calls = 0;
+  bad_hook_last = 0;
+}
+
+/* ------------------------------------------------------------------------
    Shared bodies of the overflow cases
 ------------------------------------------------------------------------ */
 /* Flip `count` bytes starting at p[malloc_usable_size(p)], then free p.

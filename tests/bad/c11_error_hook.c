@@ -2,40 +2,25 @@
 /* c11_error_hook.c -- C11: with an error hook (mi_register_error) each detected misuse calls it once with its code, and the process goes on. */
 #include "bad.h"
 
-typedef void (*error_fn)(int err, void* arg);
-typedef void (*register_error_fn)(error_fn fun, void* arg);
-
-static int calls;
-static int last_err;
-
-static void hook(int err, void* arg) {
-  (void)arg;
-  calls++;
-  last_err = err;
-}
-
 /* Runs `what`; `want` is the code the build must report (0: must not
    call the hook; -1: either nothing or `alt` once). */
 static int failures;
 static void expect(const char* what, int want, int alt) {
   bool ok;
-  if (want > 0) ok = (calls == 1 && last_err == want);
-  else if (want == 0) ok = (calls == 0);
-  else ok = (calls == 0 || (calls == 1 && last_err == alt));
-  bad_say("%-28s hook calls %d, last code %d: %s", what, calls, calls > 0 ? last_err : 0, ok ? "ok" : "WRONG");
+  if (want > 0) ok = (bad_hook_calls == 1 && bad_hook_last == want);
+  else if (want == 0) ok = (bad_hook_calls == 0);
+  else ok = (bad_hook_calls == 0 || (bad_hook_calls == 1 && bad_hook_last == alt));
+  bad_say("%-28s hook calls %d, last code %d: %s", what, bad_hook_calls, bad_hook_calls > 0 ? bad_hook_last : 0, ok ? "ok" : "WRONG");
   if (!ok) failures++;
-  calls = 0;
-  last_err = 0;
+  bad_hook_reset();
 }
 
 int main(int argc, char** argv) {
   bad_init(argc, argv);
-  register_error_fn reg = (register_error_fn)bad_sym("mi_register_error");
-  if (reg == NULL) {
+  if (!bad_hook_set(true)) {
     bad_say("no mi_register_error in this process: nothing to test");
     return 0;
   }
-  reg(hook, NULL);
   const bool s = bad_secure();
 
   /* invalid pointers the segment map can tell: EINVAL in both builds */
@@ -78,7 +63,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 100; i++) blocks[i] = x_malloc((size_t)i * 40);
   for (int i = 0; i < 100; i++) x_free(blocks[i]);
   expect("normal use afterwards", 0, 0);
-  reg(NULL, NULL);
+  bad_hook_set(false);
   CHECK(failures == 0, "%d detections called the hook wrongly", failures);
   return 0;
 }

@@ -11,26 +11,13 @@
    lies past the block area, next to the guard page).  Each must call the
    error hook once with EINVAL and leave the heap intact. */
 
-typedef void (*error_fn)(int err, void* arg);
-typedef void (*register_error_fn)(error_fn fun, void* arg);
-
-static int calls;
-static int last_err;
-
-static void hook(int err, void* arg) {
-  (void)arg;
-  calls++;
-  last_err = err;
-}
-
 static int failures;
 static void expect_einval(const char* what, void* p, size_t off) {
-  if (calls != 1 || last_err != EINVAL) {
-    if (failures < 10) bad_say("%s: free(%p + %zu): hook calls %d, last code %d (want one EINVAL)", what, p, off, calls, last_err);
+  if (bad_hook_calls != 1 || bad_hook_last != EINVAL) {
+    if (failures < 10) bad_say("%s: free(%p + %zu): hook calls %d, last code %d (want one EINVAL)", what, p, off, bad_hook_calls, bad_hook_last);
     failures++;
   }
-  calls = 0;
-  last_err = 0;
+  bad_hook_reset();
 }
 
 #define NBLOCKS 400
@@ -73,7 +60,7 @@ static void sweep(size_t size) {
   char* p = blk[k];
   char* q = blk[k + 1];
   x_free(q);
-  CHECK(calls == 0, "size %zu: free of a live block called the hook (code %d)", size, last_err);
+  CHECK(bad_hook_calls == 0, "size %zu: free of a live block called the hook (code %d)", size, bad_hook_last);
   for (size_t off = 1; off < stride; off++) {
     x_free(p + off);
     expect_einval("free neighbour", p, off);
@@ -81,33 +68,31 @@ static void sweep(size_t size) {
 
   /* the heap is intact: p frees normally, and everything comes back */
   x_free(p);
-  CHECK(calls == 0, "size %zu: free(p) after the sweep called the hook (code %d)", size, last_err);
+  CHECK(bad_hook_calls == 0, "size %zu: free(p) after the sweep called the hook (code %d)", size, bad_hook_last);
   for (int i = 0; i < NBLOCKS; i++)
     if (i != k && i != k + 1) x_free(blk[i]);
-  CHECK(calls == 0, "size %zu: freeing the blocks called the hook (code %d)", size, last_err);
+  CHECK(bad_hook_calls == 0, "size %zu: freeing the blocks called the hook (code %d)", size, bad_hook_last);
   for (int i = 0; i < NBLOCKS; i++) {
     blk[i] = x_malloc(size);
     CHECK(blk[i] != NULL, "malloc(%zu) failed after the sweep", size);
     memset(blk[i], 0x5a, size);
   }
   for (int i = 0; i < NBLOCKS; i++) x_free(blk[i]);
-  CHECK(calls == 0, "size %zu: reuse after the sweep called the hook (code %d)", size, last_err);
+  CHECK(bad_hook_calls == 0, "size %zu: reuse after the sweep called the hook (code %d)", size, bad_hook_last);
 }
 
 int main(int argc, char** argv) {
   bad_init(argc, argv);
-  register_error_fn reg = (register_error_fn)bad_sym("mi_register_error");
-  if (reg == NULL || !bad_secure()) {
+  if (!bad_secure() || !bad_hook_set(true)) {
     /* the default build does not look at interior pointers of small blocks */
     bad_say("not the secure build with mi_register_error: nothing to test");
     return 0;
   }
-  reg(hook, NULL);
   /* 48 and 232: common classes; 1016: blocks of 1 KiB, 60 of which end
      exactly at a page's guard */
   const size_t sizes[] = { 48, 232, 1016 };
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) sweep(sizes[i]);
-  reg(NULL, NULL);
+  bad_hook_set(false);
   CHECK(failures == 0, "%d interior frees were not reported as EINVAL", failures);
   bad_say("interior sweep: every interior free reported");
   return 0;
