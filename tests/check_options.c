@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* check_options.c -- options: MIMALLOC_<NAME> parsing (in re-executed children) and the mi_option_* calls. */
 #define _GNU_SOURCE
+#include "config.h"   /* MI_SECURE, MI_DEBUG: zero_freed acts in checked builds */
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -478,6 +480,72 @@ START_TEST(test_options_set_default)
 END_TEST
 
 /* ------------------------------------------------------------------------
+   zero_freed: checked builds (secure, debug) zero a block when it is freed,
+   by its owner or by another thread, on the inline and the checked paths
+------------------------------------------------------------------------ */
+#if ((defined(MI_SECURE) && MI_SECURE > 0) || (defined(MI_DEBUG) && MI_DEBUG > 1)) && !defined(__SANITIZE_ADDRESS__)
+#define ZERO_FREED_ACTS 1
+
+static void *free_in_thread(void *p)
+{
+  mi_free(p);
+  return NULL;
+}
+
+/* Fills a block of n bytes, frees it (here or in another thread) and
+   returns whether its bytes after the first word are all zero; `keep`
+   holds the page in use so the freed block stays readable. */
+static bool freed_block_zero(size_t n, bool remote, unsigned char *last)
+{
+  void *keep = mi_malloc(n);
+  unsigned char *p = (unsigned char *)mi_malloc(n);
+  ck_assert_ptr_nonnull(keep);
+  ck_assert_ptr_nonnull(p);
+  const size_t u = mi_usable_size(p);
+  memset(p, 0xAB, u);
+  if (remote) {
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, free_in_thread, p), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+  }
+  else mi_free(p);
+  bool zero = true;
+  for (size_t i = sizeof(void *); i < u; i++) zero = zero && (p[i] == 0);
+  *last = p[u - 1];
+  mi_free(keep);
+  return zero;
+}
+#endif
+
+START_TEST(test_options_zero_freed)
+{
+#if defined(ZERO_FREED_ACTS)
+  static const size_t sizes[] = { 24, 200, 3000, 20000 };
+  unsigned char last;
+  mi_option_enable(mi_option_zero_freed);
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    ck_assert_msg(freed_block_zero(sizes[i], false, &last), "%zu B block freed by its owner not zeroed", sizes[i]);
+    ck_assert_msg(freed_block_zero(sizes[i], true, &last), "%zu B block freed by another thread not zeroed", sizes[i]);
+  }
+  /* off again: the blocks keep their bytes (debug builds fill them) */
+  mi_option_disable(mi_option_zero_freed);
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    ck_assert_msg(!freed_block_zero(sizes[i], false, &last) && last != 0, "%zu B block zeroed with the option off", sizes[i]);
+    ck_assert_msg(!freed_block_zero(sizes[i], true, &last) && last != 0, "%zu B block zeroed by a remote free with the option off", sizes[i]);
+  }
+#else
+  /* the default build ignores the option: setting it changes nothing else */
+  mi_option_enable(mi_option_zero_freed);
+  ck_assert(mi_option_is_enabled(mi_option_zero_freed));
+  void *p = mi_malloc(100);
+  ck_assert_ptr_nonnull(p);
+  mi_free(p);
+  mi_option_disable(mi_option_zero_freed);
+#endif
+}
+END_TEST
+
+/* ------------------------------------------------------------------------
    suite
 ------------------------------------------------------------------------ */
 
@@ -501,6 +569,7 @@ static Suite *options_suite(void)
   tcase_add_test(api, test_options_set_get);
   tcase_add_test(api, test_options_enable_disable);
   tcase_add_test(api, test_options_set_default);
+  tcase_add_test(api, test_options_zero_freed);
 
   return s;
 }

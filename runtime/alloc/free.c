@@ -193,11 +193,13 @@ void _mi_free_generic(mi_page_t* page, void* p) {
   /* secure: a free by another thread into an owned small or medium page
      without aligned blocks gets the owner's inline checks (block start,
      canary, double-free heuristic) and one CAS, unless this free must
-     notify the page's owner; the rest takes the checked path */
+     notify the page's owner; the rest takes the checked path.  A free
+     slice has no owner (tid 0), and while zero_freed is set no page has
+     the flags asked for (see _mi_owner_inline_flags). */
   const uintptr_t xo = mi_page_xowner(page);
   const uintptr_t tid = xo & ~MI_PAGE_FLAGS_MASK;
-  if (mi_likely((xo & (MI_PAGE_HAS_ALIGNED | MI_PAGE_CHECKED)) == MI_PAGE_CHECKED && tid != 0 && tid != _mi_thread_id() &&
-                page->kind <= MI_PAGE_MEDIUM && page->block_size != 0 && !_mi_zero_freed)) {
+  if (mi_likely((xo & (MI_PAGE_HAS_ALIGNED | MI_PAGE_CHECKED)) == _mi_owner_inline_flags && tid != 0 && tid != _mi_thread_id() &&
+                page->kind <= MI_PAGE_MEDIUM)) {
     mi_block_t* b = (mi_block_t*)p;
     const uintptr_t mask = mi_page_mask(page, b);
     if (mi_likely((uintptr_t)p - (uintptr_t)page->page_start <= page->last && mi_block_canary_ok(page, b) &&
