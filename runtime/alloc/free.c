@@ -191,8 +191,8 @@ void _mi_free_generic(mi_page_t* page, void* p) {
   }
 #elif MI_SECURE > 0 && !(MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN)
   /* secure: a free by another thread into an owned small or medium page
-     without aligned blocks gets the owner's inline checks (block start,
-     canary, double-free heuristic) and one CAS, unless this free must
+     without aligned blocks gets the owner's inline checks
+     (mi_block_free_quick_ok) and one CAS, unless this free must
      notify the page's owner; the rest takes the checked path.  A free
      slice has no owner (tid 0), and while zero_freed is set no page has
      the flags asked for (see _mi_owner_inline_flags). */
@@ -202,8 +202,7 @@ void _mi_free_generic(mi_page_t* page, void* p) {
                 page->kind <= MI_PAGE_MEDIUM)) {
     mi_block_t* b = (mi_block_t*)p;
     const uintptr_t mask = mi_page_mask(page, b);
-    if (mi_likely((uintptr_t)p - (uintptr_t)page->page_start <= page->last && mi_block_canary_ok(page, b) &&
-                  (b->next ^ mask) > (uintptr_t)page->page_start + page->last)) {
+    if (mi_likely(mi_block_free_quick_ok(page, b, mask))) {
       uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
       while (mi_likely((tf & MI_NOTIFY_MASK) != MI_NOTIFY_ARMED)) {   /* the state stays as it is */
         b->next = (tf & ~MI_NOTIFY_MASK) ^ mask;

@@ -222,6 +222,17 @@ static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
   *pad = mi_keys_canary(page->keys[0], page->keys[1], pad);
 }
 
+/* The inline checks of the secure free fast paths (owner and remote), with
+   `mask` = mi_page_mask(page, b): `b` lies in the block area, its canary is
+   in place (which only a block start's is), and its first word does not
+   decode to a block of the page or to NULL (a free block's does; a live
+   block's decodes to a random address).  False sends the free to the
+   checked path, which reports or does the full check. */
+static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
+  const uintptr_t start = (uintptr_t)page->page_start;
+  return (uintptr_t)b - start <= page->last && mi_block_canary_ok(page, b) && (b->next ^ mask) > start + page->last;
+}
+
 /* ------------------------------------------------------------------------
    Thread-local default heap; the static empty heap and page
 ------------------------------------------------------------------------ */
@@ -532,17 +543,13 @@ retire:
 #elif MI_SECURE > 0
   /* secure, the owner freeing into a page with no other flag (a large or
      huge page is in the full queue while its block is live; every page
-     fails the compare while zero_freed is set): the pointer lies in the
-     block area, its canary is in place (which only a block start's is:
-     see mi_block_canary_ok), and the double-free heuristic holds (the
-     first word of a free block decodes to a block of its page or to NULL;
-     of a live block, to a random address).  Anything unusual takes the
-     out-of-line checked path, which reports or does the full check. */
+     fails the compare while zero_freed is set) and passing the inline
+     checks (mi_block_free_quick_ok); anything unusual takes the
+     out-of-line checked path */
   mi_block_t* b = (mi_block_t*)p;
   if (mi_likely(mi_page_xowner(page) == (_mi_thread_id() | _mi_owner_inline_flags))) {
     const uintptr_t mask = mi_page_mask(page, b);
-    if (mi_likely((uintptr_t)p - (uintptr_t)page->page_start <= page->last && mi_block_canary_ok(page, b) &&
-                  (b->next ^ mask) > (uintptr_t)page->page_start + page->last)) {
+    if (mi_likely(mi_block_free_quick_ok(page, b, mask))) {
       b->next = (uintptr_t)page->local_free ^ mask;
       page->local_free = b;
       if (mi_unlikely(--page->used == 0)) _mi_page_retire(page);
