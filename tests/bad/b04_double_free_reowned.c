@@ -6,11 +6,6 @@
 
 static void* live[LIVE];
 
-static int by_address(const void* x, const void* y) {
-  uintptr_t a = (uintptr_t)*(void* const*)x, b = (uintptr_t)*(void* const*)y;
-  return a < b ? -1 : a > b;
-}
-
 int main(int argc, char** argv) {
   bad_init(argc, argv);
   void* p = x_malloc(64);
@@ -36,7 +31,7 @@ int main(int argc, char** argv) {
     CHECK(live[i] != NULL, "malloc failed");
   }
   /* no block may be handed out twice */
-  qsort(live, LIVE, sizeof live[0], by_address);
+  qsort(live, LIVE, sizeof live[0], bad_by_address);
   for (size_t i = 1; i < LIVE; i++) CHECK(live[i] != live[i - 1], "block %p handed out twice", live[i]);
   for (size_t i = 0; i < LIVE; i++) x_free(live[i]);
   return 0;

@@ -142,6 +142,13 @@ static bool bad_secure(void) {
   return bad_mode_char == 'S';
 }
 
+/* qsort order of an array of pointers: by address. */
+static int bad_by_address(const void* x, const void* y) BAD_UNUSED;
+static int bad_by_address(const void* x, const void* y) {
+  const uintptr_t a = (uintptr_t)*(void* const*)x, b = (uintptr_t)*(void* const*)y;
+  return a < b ? -1 : a > b;
+}
+
 /* ------------------------------------------------------------------------
    Error hook (mi_register_error, found at run time): counts its calls and
    keeps the last code, so a program checks detections in-process

@@ -6,11 +6,6 @@
 
 static unsigned char* blocks[N];
 
-static int by_address(const void* x, const void* y) {
-  uintptr_t a = (uintptr_t)*(unsigned char* const*)x, b = (uintptr_t)*(unsigned char* const*)y;
-  return a < b ? -1 : a > b;
-}
-
 int main(int argc, char** argv) {
   bad_init(argc, argv);
   for (size_t i = 0; i < N; i++) {
@@ -18,7 +13,7 @@ int main(int argc, char** argv) {
     CHECK(blocks[i] != NULL, "malloc failed");
   }
   unsigned char** sorted = blocks;
-  qsort(sorted, N, sizeof sorted[0], by_address);
+  qsort(sorted, N, sizeof sorted[0], bad_by_address);
   /* the slot size is the smallest distance between two blocks */
   uintptr_t stride = UINTPTR_MAX;
   for (size_t i = 1; i < N; i++) {

@@ -22,11 +22,6 @@ static void expect_einval(const char* what, void* p, size_t off) {
 
 #define NBLOCKS 400
 
-static int cmp_ptr(const void* a, const void* b) {
-  const uintptr_t x = (uintptr_t) * (char* const*)a, y = (uintptr_t) * (char* const*)b;
-  return (x > y) - (x < y);
-}
-
 /* One size class: `size` bytes requested, blocks `stride` bytes apart. */
 static void sweep(size_t size) {
   static char* blk[NBLOCKS];
@@ -35,7 +30,7 @@ static void sweep(size_t size) {
     CHECK(blk[i] != NULL, "malloc(%zu) failed", size);
     memset(blk[i], (i & 1) ? 0xff : 0x00, size);
   }
-  qsort(blk, NBLOCKS, sizeof blk[0], cmp_ptr);
+  qsort(blk, NBLOCKS, sizeof blk[0], bad_by_address);
   /* the block size: the smallest gap between neighbours */
   size_t stride = SIZE_MAX;
   for (int i = 1; i < NBLOCKS; i++) {
