@@ -198,28 +198,27 @@ static inline uint32_t mi_page_block_index(const mi_page_t* page, const void* p)
   return (x >> s) | (x << (32 - s));
 }
 
-/* Canary (padded builds: secure, debug): the last word of every block holds
-   the complement of the mask of its own address.  A link word holds
-   `next ^ mask` of its address, which is never `~mask` (no block lies at
-   address ~0), and a canary of another address is another value, so the
-   canary test of a pointer that is not a block start reads something else
-   than a canary and fails (but for odds of 2^-64 against data that does
-   not know the page's keys).  It is written when the block is threaded
-   into its page (or first allocated) and checked on free; an overflow
-   cannot forge it without the page's keys. */
+/* Canary (padded builds: secure, debug): the last word of every block
+   holds mask(b) + k1 for the block's start b, so the secure free path
+   checks it with the mask it computes for the link anyway.  The canary
+   of another block start is another value (the mask is a bijection), so
+   the canary test of a pointer that is not a block start reads something
+   else than its canary and fails (but for odds of 2^-64 against data
+   that does not know the page's keys); reading a canary does not give
+   the block's link mask without k1.  It is written when the block is
+   threaded into its page (or first allocated) and checked on free; an
+   overflow cannot forge it without the page's keys. */
 static inline uintptr_t* mi_block_pad(const mi_page_t* page, const void* b) {
   return (uintptr_t*)((uint8_t*)b + page->block_size - MI_PADDING_SIZE);
 }
-static inline uintptr_t mi_keys_canary(uintptr_t k0, uintptr_t k1, const uintptr_t* pad) {
-  return ~mi_keys_mask(k0, k1, pad);
+static inline uintptr_t mi_mask_canary(uintptr_t k1, uintptr_t mask) {
+  return mask + k1;
 }
 static inline bool mi_block_canary_ok(const mi_page_t* page, const void* b) {
-  const uintptr_t* pad = mi_block_pad(page, b);
-  return *pad == mi_keys_canary(page->keys[0], page->keys[1], pad);
+  return *mi_block_pad(page, b) == mi_mask_canary(page->keys[1], mi_page_mask(page, b));
 }
 static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
-  uintptr_t* pad = mi_block_pad(page, b);
-  *pad = mi_keys_canary(page->keys[0], page->keys[1], pad);
+  *mi_block_pad(page, b) = mi_mask_canary(page->keys[1], mi_page_mask(page, b));
 }
 
 /* The inline checks of the secure free fast paths (owner and remote), with
@@ -230,7 +229,19 @@ static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
    checked path, which reports or does the full check. */
 static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
   const uintptr_t start = (uintptr_t)page->page_start;
-  return (uintptr_t)b - start <= page->last && mi_block_canary_ok(page, b) && (b->next ^ mask) > start + page->last;
+  return (uintptr_t)b - start <= page->last && *mi_block_pad(page, b) == mi_mask_canary(page->keys[1], mask) &&
+         (b->next ^ mask) > start + page->last;
+}
+
+/* One step of xorshift128+ on a thread's state (random.c seeds it):
+   inline, so a loop that draws keeps its registers. */
+static inline uint64_t _mi_random_next(uint64_t rnd[2]) {
+  uint64_t s1 = rnd[0];
+  const uint64_t s0 = rnd[1];
+  rnd[0] = s0;
+  s1 ^= s1 << 23;
+  rnd[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
+  return rnd[1] + s0;
 }
 
 /* ------------------------------------------------------------------------
@@ -314,7 +325,6 @@ size_t   _mi_stats_json(const mi_stats_t* st, char* buf, size_t size) mi_decl_hi
 
 /* "random.c" -- pseudo-random numbers */
 void     _mi_random_init(uint64_t rnd[2]) mi_decl_hidden;                  /* seed from the OS */
-uint64_t _mi_random_next(uint64_t rnd[2]) mi_decl_hidden;
 uintptr_t _mi_random_cookie(void) mi_decl_hidden;                          /* a process-wide random word */
 
 /* "meta.c" -- allocator-internal metadata (thread data, heap structs) */

@@ -131,8 +131,9 @@ static inline bool page_on_notify_stack(const mi_page_t* page) {
    followed by `rest`.  From a random block onwards (wrapping), each block
    joins one of two chains at random (one random word per 64 blocks); the
    list is chain 0, then chain 1, then `rest`.  The first block visited ends
-   chain 0.  Keys live in registers and the chain heads are selected with
-   bit operations; every link (and, with `canary`, every canary) is written once. */
+   chain 0.  Keys live in registers and the chain is picked by indexing the
+   two heads (no branch: one on a random bit mispredicts half of the time);
+   every link (and, with `canary`, every canary) is written once. */
 #if MI_SECURE > 0
 static inline __attribute__((always_inline)) void page_thread_random(mi_page_t* page, mi_tld_t* tld, uint8_t* start, size_t n,
                                                                      mi_block_t* rest, const bool canary) {
@@ -142,8 +143,8 @@ static inline __attribute__((always_inline)) void page_thread_random(mi_page_t* 
   uint8_t* const end = start + n * bsize;
   uint8_t* b = start + ((((_mi_random_next(tld->rnd) & 0xffffffffu) * n) >> 32) * bsize);   /* uniform enough in [0, n), no division */
   uint8_t* const tail0 = b;
-  if (canary) *(uintptr_t*)(b + pad) = mi_keys_canary(k0, k1, (uintptr_t*)(b + pad));
-  uintptr_t head0 = (uintptr_t)b, head1 = (uintptr_t)rest;
+  if (canary) *(uintptr_t*)(b + pad) = mi_mask_canary(k1, mi_keys_mask(k0, k1, b));
+  uintptr_t head[2] = { (uintptr_t)b, (uintptr_t)rest };
   size_t left = n - 1;
   while (left > 0) {
     uint64_t bits = _mi_random_next(tld->rnd);
@@ -152,19 +153,18 @@ static inline __attribute__((always_inline)) void page_thread_random(mi_page_t* 
     for (; m > 0; m--, bits >>= 1) {
       b += bsize;
       if (b == end) b = start;
-      if (canary) *(uintptr_t*)(b + pad) = mi_keys_canary(k0, k1, (uintptr_t*)(b + pad));
-      const uintptr_t sel = (uintptr_t)0 - (uintptr_t)(bits & 1);   /* all ones: chain 1 (bit operations: a branch here mispredicts half of the time) */
+      const uintptr_t mask = mi_keys_mask(k0, k1, b);
+      if (canary) *(uintptr_t*)(b + pad) = mi_mask_canary(k1, mask);
       mi_track_open_link_w(b);
-      *(uintptr_t*)b = (head0 ^ ((head0 ^ head1) & sel)) ^ mi_keys_mask(k0, k1, b);
+      *(uintptr_t*)b = head[bits & 1] ^ mask;
       mi_track_close_link(b);
-      head1 ^= (head1 ^ (uintptr_t)b) & sel;
-      head0 ^= (head0 ^ (uintptr_t)b) & ~sel;
+      head[bits & 1] = (uintptr_t)b;
     }
   }
   mi_track_open_link_w(tail0);
-  *(uintptr_t*)tail0 = head1 ^ mi_keys_mask(k0, k1, tail0);   /* chain 0 goes on with chain 1 */
+  *(uintptr_t*)tail0 = head[1] ^ mi_keys_mask(k0, k1, tail0);   /* chain 0 goes on with chain 1 */
   mi_track_close_link(tail0);
-  page->free = (mi_block_t*)head0;
+  page->free = (mi_block_t*)head[0];
 }
 #endif
 
@@ -175,7 +175,7 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit, mi_block_t
   mi_assert_internal(page->free == NULL);
   const size_t bsize = page->block_size;
   size_t n = page->reserved - page->capacity;
-  size_t max = MI_MAX_EXTEND_SIZE / bsize;
+  size_t max = (bsize < MI_MAX_EXTEND_SIZE ? (uint32_t)MI_MAX_EXTEND_SIZE / (uint32_t)bsize : 0);   /* a 32-bit divide: a 64-bit one costs tens of cycles */
   if (max < MI_MIN_EXTEND) max = MI_MIN_EXTEND;   /* touches at most MI_MIN_EXTEND blocks' first (and, padded, last) words */
   if (limit != 0 && max > limit) max = limit;
   if (n > max) n = max;
@@ -265,7 +265,7 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
   mi_assert_internal(b != NULL);
   mi_block_t* next = mi_block_nextx(page, b);
 #if MI_ENCODE_FREELIST
-  if (next != NULL && ((uint8_t*)next < page->page_start || (uint8_t*)next >= page->page_start + _mi_page_size(page))) {
+  if (next != NULL && (uintptr_t)next - (uintptr_t)page->page_start > page->last) {   /* not a block of the page */
     _mi_error_message(EFAULT, "error: malloc: corrupted free list of page %p (block %zu B): %p links to %p outside the page\n",
                       (void*)page, page->block_size, (void*)b, (void*)next);
     next = NULL;   /* drop the rest of the list, never follow it */
@@ -286,7 +286,10 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
 #endif
   }
 #if MI_PADDING
-  mi_block_set_canary(page, b);   /* in place already unless an overflow was reported */
+  /* blocks of direct-table sizes got their canary when they were threaded
+     and keep it (an overflow leaves the block allocated); larger ones get
+     it at each allocation */
+  if (page->block_size > MI_SMALL_SIZE_MAX_) mi_block_set_canary(page, b);
 #endif
   return b;
 }

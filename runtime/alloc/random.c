@@ -25,16 +25,6 @@ void _mi_random_init(uint64_t rnd[2]) {
   if ((rnd[0] | rnd[1]) == 0) rnd[1] = 1;
 }
 
-/* xorshift128+ */
-uint64_t _mi_random_next(uint64_t rnd[2]) {
-  uint64_t s1 = rnd[0];
-  const uint64_t s0 = rnd[1];
-  rnd[0] = s0;
-  s1 ^= s1 << 23;
-  rnd[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
-  return rnd[1] + s0;
-}
-
 uintptr_t _mi_random_cookie(void) {
   uint64_t r[2];
   _mi_random_init(r);
