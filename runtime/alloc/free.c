@@ -150,7 +150,15 @@ static mi_decl_noinline void free_generic_slow(mi_page_t* page, void* p) {
   }
   mi_block_t* b = (mi_block_t*)((xo & MI_PAGE_HAS_ALIGNED) ? _mi_page_block_start(page, p) : p);
 #if MI_DEBUG > 1 || MI_SECURE > 0
+#if MI_SECURE > 0 && !(MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN)
+  /* secure: what passes the fast paths' inline checks needs no more (the
+     blocks of a medium page beyond its first slice come this way) */
+  const bool quick = ((xo & MI_PAGE_HAS_ALIGNED) == 0 && page->kind <= MI_PAGE_MEDIUM &&
+                      mi_block_free_quick_ok(page, b, mi_page_mask(page, b)));
+  if (!quick && !block_check(page, p, b, "free")) return;
+#else
   if (!block_check(page, p, b, "free")) return;
+#endif
   if (_mi_zero_freed) memset((uint8_t*)b + sizeof(mi_block_t), 0, _mi_page_block_usable(page) - sizeof(mi_block_t));
 #if MI_DEBUG > 1
   else if (_mi_page_block_usable(page) > sizeof(mi_block_t)) memset((uint8_t*)b + sizeof(mi_block_t), 0xDF, _mi_page_block_usable(page) - sizeof(mi_block_t));
