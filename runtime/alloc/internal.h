@@ -214,8 +214,12 @@ static inline uintptr_t* mi_block_pad(const mi_page_t* page, const void* b) {
 static inline uintptr_t mi_mask_canary(uintptr_t k1, uintptr_t mask) {
   return mask + k1;
 }
+/* Is the canary of `b` in place, with `mask` = mi_page_mask(page, b)? */
+static inline bool mi_block_canary_is(const mi_page_t* page, const void* b, uintptr_t mask) {
+  return *mi_block_pad(page, b) == mi_mask_canary(page->keys[1], mask);
+}
 static inline bool mi_block_canary_ok(const mi_page_t* page, const void* b) {
-  return *mi_block_pad(page, b) == mi_mask_canary(page->keys[1], mi_page_mask(page, b));
+  return mi_block_canary_is(page, b, mi_page_mask(page, b));
 }
 static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
   *mi_block_pad(page, b) = mi_mask_canary(page->keys[1], mi_page_mask(page, b));
@@ -229,8 +233,7 @@ static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
    checked path, which reports or does the full check. */
 static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
   const uintptr_t start = (uintptr_t)page->page_start;
-  return (uintptr_t)b - start <= page->last && *mi_block_pad(page, b) == mi_mask_canary(page->keys[1], mask) &&
-         (b->next ^ mask) > start + page->last;
+  return (uintptr_t)b - start <= page->last && mi_block_canary_is(page, b, mask) && (b->next ^ mask) > start + page->last;
 }
 
 /* One step of xorshift128+ on a thread's state (random.c seeds it):

@@ -168,6 +168,14 @@ static inline __attribute__((always_inline)) void page_thread_random(mi_page_t* 
 }
 #endif
 
+/* Padded builds: blocks the inline malloc hands out (direct-table sizes)
+   get their canary when they are threaded into the page; larger ones when
+   _mi_page_malloc pops them, so the end of a block nobody allocated yet is
+   not touched. */
+static inline bool page_canary_at_thread(size_t bsize) {
+  return (MI_PADDING && bsize <= MI_SMALL_SIZE_MAX_);
+}
+
 /* Thread blocks [capacity, capacity+n) into the (empty) free list, n at
    most `limit` (0: no limit beyond the usual 4 KiB or MI_MIN_EXTEND blocks),
    followed by the list `rest` (NULL or blocks taken off the free list). */
@@ -181,10 +189,7 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit, mi_block_t
   if (n > max) n = max;
   if (n == 0) return;
   uint8_t* start = page->page_start + (size_t)page->capacity * bsize;
-  /* padded builds: blocks the inline malloc hands out (direct-table sizes)
-     get their canary now; larger ones when _mi_page_malloc pops them, so
-     the end of a block nobody allocated yet is not touched */
-  const bool canary = (MI_PADDING && bsize <= MI_SMALL_SIZE_MAX_);
+  const bool canary = page_canary_at_thread(bsize);
 #if MI_SECURE > 0
   if (canary) page_thread_random(page, tld, start, n, rest, true);
   else page_thread_random(page, tld, start, n, rest, false);
@@ -286,10 +291,9 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
 #endif
   }
 #if MI_PADDING
-  /* blocks of direct-table sizes got their canary when they were threaded
-     and keep it (an overflow leaves the block allocated); larger ones get
-     it at each allocation */
-  if (page->block_size > MI_SMALL_SIZE_MAX_) mi_block_set_canary(page, b);
+  /* a block threaded with its canary keeps it (an overflow leaves the
+     block allocated); the others get it at each allocation */
+  if (!page_canary_at_thread(page->block_size)) mi_block_set_canary(page, b);
 #endif
   return b;
 }
