@@ -102,6 +102,39 @@ START_TEST(test_internal_used_counts)
 }
 END_TEST
 
+/* Empty pages stay retired, their blocks threaded, for a batch of the same
+   size; a fresh page of another size first frees a retired one, so the
+   heap does not grow past its peak. */
+START_TEST(test_internal_retire_reuse_evict)
+{
+  enum { N = 40000 };
+  static void* ps[N];
+  mi_heap_t* h = mi_heap_new();
+  ck_assert_ptr_nonnull(h);
+  for (int i = 0; i < N; i++) ps[i] = mi_heap_malloc(h, 48);
+  const size_t pages = h->page_count;
+  ck_assert_uint_ge(pages, 20);
+  for (int i = 0; i < N; i++) mi_free(ps[i]);
+  ck_assert_uint_eq(h->page_count, pages);   /* all retired, none freed */
+  for (int i = 0; i < N; i++) {
+    ps[i] = mi_heap_malloc(h, 48);
+    ck_assert_uint_eq(h->page_count, pages);   /* the retired pages serve the batch again */
+  }
+  for (int i = 0; i < N; i++) mi_free(ps[i]);
+  /* another size class, as many bytes: retired pages make way */
+  const int M = (int)(pages * 64 * 1024 * 3 / 4 / 1024);
+  for (int i = 0; i < M; i++) {
+    ps[i] = mi_heap_malloc(h, 1000);
+    ck_assert_uint_le(h->page_count, pages + 1);
+  }
+  ck_assert(mi_heap_check(h));
+  for (int i = 0; i < M; i++) mi_free(ps[i]);
+  mi_heap_collect(h, false);
+  ck_assert_uint_eq(h->page_count, 0);   /* a collect frees retired pages */
+  mi_heap_delete(h);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------
    Full pages: a remote free into a full page notifies its owner
 ------------------------------------------------------------------------ */
@@ -272,6 +305,7 @@ static Suite* internal_suite(void)
   tcase_add_test(tc, test_internal_block_index);
   tcase_add_test(tc, test_internal_huge_alignment_map);
   tcase_add_test(tc, test_internal_used_counts);
+  tcase_add_test(tc, test_internal_retire_reuse_evict);
   tcase_add_test(tc, test_internal_full_page_notify);
   tcase_add_test(tc, test_internal_abandon_reclaim);
   tcase_add_test(tc, test_internal_heap_check);

@@ -321,17 +321,14 @@ void _mi_page_unfull(mi_page_t* page) {
 /* ------------------------------------------------------------------------
    Freeing and retiring pages
 ------------------------------------------------------------------------ */
-static inline void page_unretire(mi_heap_t* heap, mi_page_t* page) {
-  if (page->retired) {
-    page->retired = 0;
-    heap->retired_count--;
-  }
+static inline void page_unretire(mi_page_t* page) {
+  page->retired = 0;
 }
 
 void _mi_page_free(mi_page_t* page, bool force) {
   if (!force && page_on_notify_stack(page)) return;   /* freed when the stack is drained */
   mi_heap_t* heap = page->heap;
-  page_unretire(heap, page);
+  page_unretire(page);
   mi_tld_t* tld = heap->tld;
   queue_remove(heap, page_queue_of(heap, page), page);
   heap->page_count--;
@@ -346,18 +343,18 @@ void _mi_page_free(mi_page_t* page, bool force) {
 /* An empty small or medium page is retired: kept at the back of its queue
    (where a later search finds it, its blocks already threaded) until the
    heap has gone through more slow paths than twice its page count without
-   reusing it, so a program that frees a batch and allocates again does not
-   re-initialise pages.  Counting slow paths (not time) keeps the sequence of
-   slow paths -- and the heartbeat -- deterministic.  Large pages go back to
+   reusing it, or a fresh page of its kind is needed (heap_evict_retired),
+   so a program that frees a batch and allocates again does not
+   re-initialise pages, and retired pages never cost memory that new sizes
+   need.  Counting slow paths (not time) keeps the sequence of slow paths --
+   and the heartbeat -- deterministic.  A thread that stops allocating keeps
+   its retired pages until mi_collect or its exit.  Large pages go back to
    their segment at once (its purge delay keeps them resident for reuse). */
 static void page_release_empty(mi_page_t* page) {
   mi_heap_t* heap = page->heap;
   const long delay = _mi_option_get_fast(mi_option_purge_delay);
-  /* at most 8 + 1/8 of the heap's pages stay retired (bounded memory when a thread stops allocating) */
-  if (page->kind <= MI_PAGE_MEDIUM && !page_in_full(page) && delay != 0 &&
-      heap->retired_count < 8 + heap->page_count / 8) {
+  if (page->kind <= MI_PAGE_MEDIUM && !page_in_full(page) && delay != 0) {
     mi_page_queue_t* pq = &heap->pages[page->bin];
-    if (!page->retired) heap->retired_count++;
     page->retired = 1;
     page->retire_gen = (uint32_t)heap->tld->generic_count;
     if (pq->first != page && pq->last != page) {   /* the current page stays current */
@@ -525,7 +522,7 @@ static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
 #endif
     if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld, 0, NULL);
     if (page->free != NULL) {
-      page_unretire(heap, page);
+      page_unretire(page);
       if (page != pq->first) {
         queue_remove(heap, pq, page);
         queue_push_front(heap, pq, page);
@@ -540,10 +537,32 @@ static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
   return NULL;
 }
 
+/* Before a fresh page of `kind` is made, the retired page of that kind
+   whose bin went longest without retiring another is freed: retired pages
+   then cost no memory a program's new sizes need. */
+static void heap_evict_retired(mi_heap_t* heap, mi_page_kind_t kind) {
+  if (heap->retired_max == 0) return;
+  const uint32_t gen = (uint32_t)heap->tld->generic_count;
+  mi_page_t* victim = NULL;
+  uint32_t age = 0;
+  for (size_t bin = heap->retired_min; bin <= heap->retired_max; bin++) {
+    mi_page_t* page = heap->pages[bin].last;
+    if (page != NULL && page->retired && page->kind == kind && (victim == NULL || gen - page->retire_gen > age)) {
+      victim = page;
+      age = gen - page->retire_gen;
+    }
+  }
+  if (victim != NULL) {
+    mi_counter_add(&heap->tld->stats, MI_CTR_PAGES_RETIRED, 1);
+    _mi_page_free(victim, false);
+  }
+}
+
 static mi_page_t* page_fresh_small(mi_heap_t* heap, size_t bin) {
   const size_t bsize = _mi_bin_size(bin);
   const bool small = (bsize <= MI_SMALL_OBJ_SIZE_MAX);
   bool is_zero;
+  heap_evict_retired(heap, small ? MI_PAGE_SMALL : MI_PAGE_MEDIUM);
   mi_page_t* page = heap_page_span(heap, small ? MI_SMALL_PAGE_SLICES : MI_MEDIUM_PAGE_SLICES,
                                    small ? 1 : MI_MEDIUM_PAGE_SLICES, &is_zero);
   if (page == NULL) return NULL;
@@ -687,7 +706,6 @@ void _mi_heap_pages_abandon(mi_heap_t* heap) {
   _mi_heap_queues_init(heap);
   heap->page_count = 0;
   heap->retired_min = heap->retired_max = 0;
-  heap->retired_count = 0;
 }
 
 static void page_destroy_visitor(mi_heap_t* heap, mi_page_t* page, void* arg) {
@@ -701,7 +719,6 @@ void _mi_heap_pages_destroy(mi_heap_t* heap) {
   _mi_heap_queues_init(heap);
   heap->page_count = 0;
   heap->retired_min = heap->retired_max = 0;
-  heap->retired_count = 0;
 }
 
 void _mi_heap_pages_move(mi_heap_t* from, mi_heap_t* to) {
@@ -721,7 +738,6 @@ void _mi_heap_pages_move(mi_heap_t* from, mi_heap_t* to) {
   _mi_heap_queues_init(from);
   from->page_count = 0;
   from->retired_min = from->retired_max = 0;
-  from->retired_count = 0;
 }
 
 /* ------------------------------------------------------------------------

@@ -278,7 +278,6 @@ struct mi_heap_s {
   size_t           page_count;
   size_t           retired_min;         /* range of bins that may hold retired pages */
   size_t           retired_max;
-  size_t           retired_count;       /* pages kept retired (bounded) */
   uint32_t         tag;
   int32_t          arena_id;            /* 0: any arena */
   bool             allow_destroy;
