@@ -226,14 +226,18 @@ static inline void mi_block_set_canary(const mi_page_t* page, const void* b) {
 }
 
 /* The inline checks of the secure free fast paths (owner and remote), with
-   `mask` = mi_page_mask(page, b): `b` lies in the block area, its canary is
-   in place (which only a block start's is), and its first word does not
-   decode to a block of the page or to NULL (a free block's does; a live
-   block's decodes to a random address).  False sends the free to the
-   checked path, which reports or does the full check. */
+   `mask` = mi_page_mask(page, b): `b` is not past the page's last block,
+   its canary is in place (which only a block start's is), and its first
+   word does not decode to a block of the page or to NULL (a free block's
+   does; a live block's decodes to a random address).  False sends the free
+   to the checked path, which reports or does the full check.  No lower
+   bound is needed: the page lookup maps no pointer below page_start to a
+   small or medium page, and in a large or huge page (whose page_start may
+   lie past its first slice's start) the canary of a pointer below
+   page_start is read inside the block -- never outside the page. */
 static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
-  const uintptr_t start = (uintptr_t)page->page_start;
-  return (uintptr_t)b - start <= page->last && mi_block_canary_is(page, b, mask) && (b->next ^ mask) > start + page->last;
+  const uintptr_t end = (uintptr_t)page->page_start + page->last;
+  return (uintptr_t)b <= end && mi_block_canary_is(page, b, mask) && (b->next ^ mask) > end;
 }
 
 /* One step of xorshift128+ on a thread's state (random.c seeds it):
