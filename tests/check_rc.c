@@ -545,6 +545,7 @@ END_TEST
 static Suite* rc_suite(void) {
   Suite* s = suite_create("rc");
   TCase* tc = tcase_create("counts");
+  tcase_set_timeout(tc, 30);   /* the 10^6-long chain takes about 4 s in a debug build */
   tcase_add_checked_fixture(tc, setup_eager, teardown);
   tcase_add_test(tc, test_rc_immediates);
   tcase_add_test(tc, test_rc_unique_local_free);
