@@ -122,7 +122,7 @@ START_TEST(test_internal_retire_reuse_evict)
   }
   for (int i = 0; i < N; i++) mi_free(ps[i]);
   /* another size class, as many bytes: retired pages make way */
-  const int M = (int)(pages * 64 * 1024 * 3 / 4 / 1024);
+  const int M = (int)(pages * MI_SLICE_SIZE * 3 / 4 / 1024);   /* 3/4 of the 48 B batch's pages, in 1 KiB blocks */
   for (int i = 0; i < M; i++) {
     ps[i] = mi_heap_malloc(h, 1000);
     ck_assert_uint_le(h->page_count, pages + 1);

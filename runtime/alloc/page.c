@@ -321,14 +321,10 @@ void _mi_page_unfull(mi_page_t* page) {
 /* ------------------------------------------------------------------------
    Freeing and retiring pages
 ------------------------------------------------------------------------ */
-static inline void page_unretire(mi_page_t* page) {
-  page->retired = 0;
-}
-
 void _mi_page_free(mi_page_t* page, bool force) {
   if (!force && page_on_notify_stack(page)) return;   /* freed when the stack is drained */
   mi_heap_t* heap = page->heap;
-  page_unretire(page);
+  page->retired = 0;
   mi_tld_t* tld = heap->tld;
   queue_remove(heap, page_queue_of(heap, page), page);
   heap->page_count--;
@@ -522,7 +518,7 @@ static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
 #endif
     if (page->free == NULL && page->capacity < page->reserved) page_extend(page, heap->tld, 0, NULL);
     if (page->free != NULL) {
-      page_unretire(page);
+      page->retired = 0;
       if (page != pq->first) {
         queue_remove(heap, pq, page);
         queue_push_front(heap, pq, page);
