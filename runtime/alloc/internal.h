@@ -324,6 +324,7 @@ void     _mi_stats_merge_thread(mi_stats_internal_t* st) mi_decl_hidden;   /* ad
 void     _mi_stats_set_thread(mi_stats_internal_t* st) mi_decl_hidden;     /* the calling thread's counters (NULL: none) */
 void     _mi_stats_process_add(mi_stat_t which, int64_t amount) mi_decl_hidden;  /* atomic, for threadless paths */
 void     _mi_stats_process_counter(mi_counter_t which, int64_t amount) mi_decl_hidden;
+void     _mi_stats_committed_add(int64_t amount) mi_decl_hidden;  /* the process-wide committed gauge (atomic) */
 void     _mi_stats_print_exit(void) mi_decl_hidden;
 void     _mi_stats_reinit_child(void) mi_decl_hidden;
 void     _mi_stats_snapshot(mi_stats_internal_t* out) mi_decl_hidden;     /* process totals, the calling thread merged */
@@ -347,8 +348,36 @@ bool     _mi_arena_is_exclusive(int arena_id) mi_decl_hidden;
 void     _mi_arenas_lock_prefork(bool lock) mi_decl_hidden;
 void     _mi_arenas_reinit_child(void) mi_decl_hidden;
 
+/* "purge.c" -- the purge policy: deadlines, the unused-memory budget, the adaptive delay */
+#define MI_PURGE_PASS_MAX   (2 * MI_MiB)   /* bytes one non-forced purge pass may give back */
+typedef struct mi_purge_pass_s {
+  uint64_t now;
+  size_t   left;       /* bytes this pass may still purge */
+  size_t   over;       /* unused bytes above the budget */
+  uint64_t extra;      /* ms a due slice within the budget waits longer */
+  bool     force;
+} mi_purge_pass_t;
+uint64_t _mi_purge_deadline(uint64_t now, bool large) mi_decl_hidden;        /* deadline of a slice freed now (UINT64_MAX: never) */
+void     _mi_purge_span_freed(size_t bytes, bool resident) mi_decl_hidden;   /* slices left a page */
+void     _mi_purge_span_claimed(size_t bytes, size_t resident) mi_decl_hidden; /* slices became a page, `resident` of them dirty */
+void     _mi_purge_unused_add(intptr_t bytes) mi_decl_hidden;               /* resident free memory appeared (+) or left (-) */
+bool     _mi_purge_refault(uint64_t purged_at, uint64_t now) mi_decl_hidden; /* memory purged at `purged_at` is used again: wasted? */
+void     _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force) mi_decl_hidden;
+uint64_t _mi_purge_when(const mi_purge_pass_t* pass, uint64_t due) mi_decl_hidden; /* 0: purge now; else when to look again */
+void     _mi_purge_pass_took(mi_purge_pass_t* pass, size_t bytes, bool released) mi_decl_hidden;
+size_t   _mi_purge_unused(void) mi_decl_hidden;     /* resident free bytes in segments, process-wide */
+size_t   _mi_purge_budget(void) mi_decl_hidden;     /* unused bytes that may wait past their deadline */
+size_t   _mi_purge_mult(void) mi_decl_hidden;       /* current delay multiplier */
+size_t   _mi_purge_wasted(void) mi_decl_hidden;     /* purges faulted back in soon after, so far */
+
 /* "segment.c" -- segments, slices, purging, abandonment */
-mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool allow_new, bool* is_zero) mi_decl_hidden;
+typedef enum mi_span_mode_e {
+  MI_SPAN_RESIDENT,   /* resident free slices of the thread's segments */
+  MI_SPAN_CACHED,     /* a cached empty segment with resident memory */
+  MI_SPAN_ANY,        /* any free slices of the thread's segments */
+  MI_SPAN_NEW         /* a new segment (from the cache or the OS) */
+} mi_span_mode_t;
+mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, mi_span_mode_t mode, bool* is_zero) mi_decl_hidden;
 mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) mi_decl_hidden;
 void     _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* slices back to the segment */
 void     _mi_segment_page_release_unowned(mi_page_t* page) mi_decl_hidden;  /* same, for a segment without owner */

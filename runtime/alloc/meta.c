@@ -41,7 +41,7 @@ void* _mi_meta_zalloc(size_t size) {
         meta_bump = chunk;
         meta_end = chunk + META_CHUNK;
         _mi_stats_process_add(MI_STAT_RESERVED, (int64_t)META_CHUNK);
-        _mi_stats_process_add(MI_STAT_COMMITTED, (int64_t)META_CHUNK);
+        _mi_stats_committed_add((int64_t)META_CHUNK);
       }
     }
     if (meta_bump != NULL && meta_bump + bytes <= meta_end) {

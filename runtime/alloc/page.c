@@ -461,19 +461,25 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   page_extend(page, tld, 0, NULL);
 }
 
-/* A span of `slices` for a page of `heap`: from the thread's segments; else
-   from an adopted abandoned segment (the memory of exited threads is reused
-   before any new memory is mapped); else from a new segment. */
+/* A span of `slices` for a page of `heap`.  Resident memory comes before
+   clean memory wherever it is (a page fault and a zeroed page saved each
+   time, and no RSS growth): the thread's own resident free slices; then
+   abandoned segments (the memory of exited threads, adopted: their live
+   blocks join the backing heap); then an empty cached segment with resident
+   memory; only then clean free slices of the thread's segments, and last a
+   new segment. */
 static mi_page_t* heap_page_span(mi_heap_t* heap, size_t slices, size_t align, bool* is_zero) {
   mi_tld_t* tld = heap->tld;
-  mi_page_t* page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, false, is_zero);
+  mi_page_t* page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
   for (int i = 0; page == NULL && i < 8 && !heap->no_reclaim && _mi_segment_abandoned_count() > 0; i++) {
     mi_segment_t* seg = _mi_segment_reclaim_take(tld);
     if (seg == NULL) break;
     _mi_page_adopt_segment(tld->heap_backing, seg);
-    page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, false, is_zero);
+    page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
   }
-  if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, true, is_zero);
+  if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_CACHED, is_zero);
+  if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_ANY, is_zero);
+  if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_NEW, is_zero);
   return page;
 }
 

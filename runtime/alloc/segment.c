@@ -3,10 +3,11 @@
  *
  * A thread owns its segments.  Pages are spans of free slices found with the
  * segment's free bitmap; freed spans become "dirty" (memory still resident)
- * and are purged after a delay, so memory freed and reused quickly is never
- * faulted in twice while RSS still drops soon after a program frees.  Empty
- * segments go to a small process-wide cache (their memory purged) and are
- * reused before new address space is mapped.  A thread that exits with live
+ * and are purged when purge.c's policy says so, so memory freed and reused
+ * soon is never faulted in twice while RSS still drops after a program has
+ * stopped using it.  Empty segments go to a process-wide cache (keeping
+ * their resident memory until it is due) and are reused before new address
+ * space is mapped.  A thread that exits with live
  * blocks abandons its segments to a process-wide list; other threads reclaim
  * them.  The segment map (one byte per 32 MiB of address space) tells the
  * free path in one load whether a pointer is ours.
@@ -27,7 +28,7 @@ static mi_segment_t* cache_list;
 static size_t cache_count;
 static mi_atomic_t cache_nonempty;   /* peeked without the lock */
 static mi_atomic_t cache_purge_due;  /* earliest purge deadline among cached segments (0: none) */
-#define MI_SEGMENT_CACHE_MAX  16
+#define MI_SEGMENT_CACHE_MAX  64
 
 /* ------------------------------------------------------------------------
    Bitmaps over the 512 slices
@@ -88,6 +89,26 @@ static bool segment_find_span(const mi_segment_t* seg, size_t n, size_t align, b
     i += align;
   }
   return false;
+}
+
+/* The free span of `n` slices (start a multiple of `align`) with the most
+   resident slices, stopping at a wholly resident one; false if none fits.
+   Used when no wholly resident span exists: each resident slice taken is a
+   page fault and a zeroed page saved. */
+static bool segment_find_span_best(const mi_segment_t* seg, size_t n, size_t align, size_t* out, size_t* out_dirty) {
+  if (seg->used_pages >= MI_SLICE_COUNT) return false;
+  bool found = false;
+  const size_t start = mi_align_up(MI_SEGMENT_FIRST_SLICE, align);
+  for (size_t i = start; i + n <= MI_SLICE_COUNT; i += align) {
+    if (!bit_get(seg->free_map, i) || !bits_all(seg->free_map, i, n)) continue;
+    size_t d = 0;
+    for (size_t k = i; k < i + n; k++) d += bit_get(seg->dirty_map, k);
+    if (!found || d > *out_dirty) {
+      found = true; *out = i; *out_dirty = d;
+      if (d == n) break;
+    }
+  }
+  return found;
 }
 
 /* ------------------------------------------------------------------------
@@ -160,151 +181,154 @@ static void tld_segment_remove(mi_tld_t* tld, mi_segment_t* seg) {
 }
 
 /* ------------------------------------------------------------------------
-   Purging
+   Purging (the policy -- deadlines, budget, adaptive delay, pass limit --
+   is purge.c's; this is the mechanism over the slice maps)
 ------------------------------------------------------------------------ */
-/* Purge the dirty free slices whose deadline passed (all of them if
-   `force`); each free slice's deadline is kept in its (otherwise unused)
-   descriptor.  Returns the earliest deadline still pending (0: none). */
-static uint64_t segment_purge(mi_segment_t* seg, bool force, uint64_t now, mi_stats_internal_t* st, bool must_zero) {
+static size_t bits_count(const uint64_t* map, const uint64_t* and_map, size_t idx, size_t n) {
+  size_t c = 0;
+  while (n > 0) {
+    const size_t w = idx >> 6, b = idx & 63;
+    const size_t k = (64 - b < n ? 64 - b : n);
+    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
+    c += (size_t)__builtin_popcountll(map[w] & (and_map != NULL ? and_map[w] : ~0ULL) & mask);
+    idx += k; n -= k;
+  }
+  return c;
+}
+
+static void purge_count(mi_stats_internal_t* st, size_t bytes) {
+  if (st != NULL) {
+    mi_counter_add(st, MI_CTR_PURGE_CALLS, 1);
+    mi_counter_add(st, MI_CTR_PURGED_BYTES, (int64_t)bytes);
+  }
+  else {
+    _mi_stats_process_counter(MI_CTR_PURGE_CALLS, 1);
+    _mi_stats_process_counter(MI_CTR_PURGED_BYTES, (int64_t)bytes);
+  }
+}
+
+/* Purge the dirty free slices the pass allows (purge.c decides from each
+   slice's deadline, kept in its otherwise unused descriptor); contiguous
+   ones go back with one call.  Returns the earliest time to look again (0:
+   nothing left to purge). */
+static uint64_t segment_purge(mi_segment_t* seg, mi_purge_pass_t* pass, mi_stats_internal_t* st) {
   if (seg->kind == MI_SEGMENT_HUGE) { seg->purge_expire = 0; return 0; }
-  const bool decommit = must_zero || (mi_option_get(mi_option_purge_decommits) != 0);
+  const bool decommit = (mi_option_get(mi_option_purge_decommits) != 0);
   uint64_t next = 0;
   size_t i = MI_SEGMENT_FIRST_SLICE;
   while (i < MI_SLICE_COUNT) {
     const uint64_t dw = seg->dirty_map[i >> 6] & seg->free_map[i >> 6];
     if ((i & 63) == 0 && dw == 0) { i += 64; continue; }
     if (!bit_get(seg->dirty_map, i) || !bit_get(seg->free_map, i)) { i++; continue; }
-    const mi_page_t* desc = _mi_segment_slice(seg, i);
-    const uint64_t due = desc->purge_due;
-    if (due == UINT64_MAX && !must_zero) { i++; continue; }   /* never purged, or reset already */
-    if (!force && due > now) {
-      if (next == 0 || due < next) next = due;
+    const uint64_t due = _mi_segment_slice(seg, i)->purge_due;
+    if (due == UINT64_MAX) { i++; continue; }   /* never purged, or reset (MADV_FREE) already */
+    uint64_t when = _mi_purge_when(pass, due);
+    if (when == 0 && pass->left < MI_SLICE_SIZE) when = pass->now + 1;   /* this pass is spent: the next one */
+    if (when != 0) {
+      if (next == 0 || when < next) next = when;
       i++;
       continue;
     }
     size_t j = i + 1;
-    while (j < MI_SLICE_COUNT && bit_get(seg->dirty_map, j) && bit_get(seg->free_map, j) &&
-           (force || _mi_segment_slice(seg, j)->purge_due <= now)) j++;
+    while (j < MI_SLICE_COUNT && (j - i + 1) * MI_SLICE_SIZE <= pass->left &&
+           bit_get(seg->dirty_map, j) && bit_get(seg->free_map, j)) {
+      const uint64_t d = _mi_segment_slice(seg, j)->purge_due;
+      if (d == UINT64_MAX || _mi_purge_when(pass, d) != 0) break;
+      j++;
+    }
+    uint8_t* start = (uint8_t*)seg + i * MI_SLICE_SIZE;
     const size_t bytes = (j - i) * MI_SLICE_SIZE;
 #if MI_SECURE > 0
     /* purged memory is inaccessible: one system call for memory mapped from the OS */
-    if (decommit && seg->arena_id < 0) _mi_os_purge_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);
+    if (decommit && seg->arena_id < 0) _mi_os_purge_protect(start, bytes);
     else if (decommit) {
-      _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, true);
-      _mi_os_protect((uint8_t*)seg + i * MI_SLICE_SIZE, bytes);
+      _mi_os_purge(start, bytes, true);
+      _mi_os_protect(start, bytes);
     }
-    else _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, false);
+    else _mi_os_purge(start, bytes, false);
 #else
-    _mi_os_purge((uint8_t*)seg + i * MI_SLICE_SIZE, bytes, decommit);
+    _mi_os_purge(start, bytes, decommit);
 #endif
-    if (decommit) {
+    for (size_t k = i; k < j; k++) {
+      mi_page_t* d = _mi_segment_slice(seg, k);
+      if (decommit) {
+        d->purge_due = 0;
+        d->purged_at = pass->now;    /* a claim soon after tells purge.c the purge was wasted */
 #if MI_SECURE > 0
-      for (size_t k = i; k < j; k++) _mi_segment_slice(seg, k)->guarded = 0;
+        d->guarded = 0;
 #endif
+      }
+      else {
+        /* MADV_FREE keeps the contents until the kernel reclaims them: the
+           slices stay "dirty" (not known to be zero) and are not reset again */
+        d->purge_due = UINT64_MAX;
+      }
+    }
+    if (decommit) {
       bits_set(seg->dirty_map, i, j - i, false);                 /* zero again */
+      _mi_stats_committed_add(-(int64_t)bytes);
     }
-    else {
-      /* MADV_FREE keeps the contents until the kernel reclaims them: the
-         slices stay "dirty" (not known to be zero) and are not reset again */
-      for (size_t k = i; k < j; k++) _mi_segment_slice(seg, k)->purge_due = UINT64_MAX;
-    }
-    if (st != NULL) {
-      mi_counter_add(st, MI_CTR_PURGE_CALLS, 1);
-      mi_counter_add(st, MI_CTR_PURGED_BYTES, (int64_t)bytes);
-      mi_stat_add(st, MI_STAT_COMMITTED, -(int64_t)bytes);
-    }
+    _mi_purge_pass_took(pass, bytes, decommit);
+    purge_count(st, bytes);
     i = j;
   }
   seg->purge_expire = next;
   return next;
 }
 
-
-/* A segment leaves its owner (abandoned or cached).  A successor thread
-   usually starts right away, so up to MI_DEFER_SLICES of its resident free
-   memory (2 MiB) waits arena_purge_mult x purge_delay (100 ms) to be picked
-   up without page faults; the rest is purged now, so the memory of exited
-   threads does not pile up.  arena_purge_mult=0 purges everything at once. */
-#define MI_DEFER_SLICES 8
-
-static void segment_defer_purge(mi_segment_t* seg, uint64_t now) {
-  const long delay = mi_option_get(mi_option_purge_delay);
-  if (delay <= 0 || seg->kind != MI_SEGMENT_NORMAL) return;
-  const long mult = mi_option_get(mi_option_arena_purge_mult);
-  const uint64_t later = now + (uint64_t)delay * (uint64_t)(mult < 1 ? 1 : mult);
-  size_t kept = 0;
-  for (size_t i = MI_SEGMENT_FIRST_SLICE; i < MI_SLICE_COUNT; i++) {
-    if (!bit_get(seg->dirty_map, i) || !bit_get(seg->free_map, i)) continue;
-    mi_page_t* desc = _mi_segment_slice(seg, i);
-    if (desc->purge_due == UINT64_MAX) continue;                      /* reset already, or never purged */
-    if (mult > 0 && kept < MI_DEFER_SLICES) { kept++; if (desc->purge_due < later) desc->purge_due = later; }
-    else desc->purge_due = 0;                                         /* due now */
-  }
-  segment_purge(seg, false, now, NULL, false);                        /* purges the due ones, sets purge_expire */
-}
-
 /* Slices [idx, idx+n) were just freed: stamp their purge deadline. */
-static void segment_schedule_purge(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, long delay) {
-  if (delay < 0) {                               /* never purge */
-    for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = UINT64_MAX;
-    return;
-  }
-  if (delay == 0) {
-    for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = 0;
-    segment_purge(seg, false, 0, &tld->stats, false);
-    return;
-  }
+static void segment_schedule_purge(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, bool large) {
   if (tld->now_ms == 0) tld->now_ms = _mi_os_clock_ms();
-  const uint64_t expire = tld->now_ms + (uint64_t)delay;
-  for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = expire;
-  if (seg->purge_expire == 0 || expire < seg->purge_expire) seg->purge_expire = expire;
+  const uint64_t due = _mi_purge_deadline(tld->now_ms, large);
+  for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->purge_due = due;
+  if (due == UINT64_MAX) return;                  /* never purge */
+  if (due == 0) {                                 /* purge at once (delay 0): just these */
+    mi_purge_pass_t pass;
+    _mi_purge_pass_begin(&pass, _mi_os_clock_ms(), false);
+    pass.left = SIZE_MAX;
+    segment_purge(seg, &pass, &tld->stats);
+    if (seg->purge_expire != 0 && (tld->purge_due == 0 || seg->purge_expire < tld->purge_due)) tld->purge_due = seg->purge_expire;
+    return;
+  }
+  if (seg->purge_expire == 0 || due < seg->purge_expire) seg->purge_expire = due;
   if (tld->purge_due == 0 || seg->purge_expire < tld->purge_due) tld->purge_due = seg->purge_expire;
 }
 
 static void segment_cache_push(mi_segment_t* seg);
 static void segment_os_free(mi_segment_t* seg);
 
-static void abandoned_note_purge(uint64_t expire) {
+static void due_note(mi_atomic_t* due_at, uint64_t expire) {
   if (expire == 0) return;
-  uintptr_t cur = mi_atomic_load_relaxed(&abandoned_purge_due);
-  while ((cur == 0 || expire < cur) && !mi_atomic_cas_acq_rel(&abandoned_purge_due, &cur, expire)) { }
+  uintptr_t cur = mi_atomic_load_relaxed(due_at);
+  while ((cur == 0 || expire < cur) && !mi_atomic_cas_acq_rel(due_at, &cur, expire)) { }
 }
 
-/* Purge the expired dirty slices of abandoned segments (nobody else would). */
-static void abandoned_purge(uint64_t now, bool force) {
-  const uintptr_t due = mi_atomic_load_relaxed(&abandoned_purge_due);
-  if (due == 0 || (!force && due > now)) return;
-  if (pthread_mutex_trylock(&abandoned_lock) != 0) return;
-  uint64_t next = 0;
-  for (mi_segment_t* seg = abandoned_list; seg != NULL; seg = seg->next) {
-    if (seg->purge_expire != 0 && (force || seg->purge_expire <= now)) segment_purge(seg, force, now, NULL, false);
-    if (seg->purge_expire != 0 && (next == 0 || seg->purge_expire < next)) next = seg->purge_expire;
-  }
-  mi_atomic_store_relaxed(&abandoned_purge_due, next);
-  pthread_mutex_unlock(&abandoned_lock);
+static void abandoned_note_purge(uint64_t expire) {
+  due_note(&abandoned_purge_due, expire);
 }
 
-/* Cached (empty, unowned) segments keep their resident memory until its
-   deadline, so a thread that starts right after another exited reuses it
-   without page faults; then any thread's purge pass purges it. */
-static void cache_purge(uint64_t now, bool force) {
-  const uintptr_t due = mi_atomic_load_relaxed(&cache_purge_due);
-  if (due == 0 || (!force && due > now)) return;
-  if (pthread_mutex_trylock(&cache_lock) != 0) return;
+/* Purge what the pass allows in a list of unowned segments (abandoned or
+   cached): nobody else would.  `due_at` keeps the list's earliest deadline. */
+static void list_purge(pthread_mutex_t* lock, mi_segment_t* const* list, mi_atomic_t* due_at, mi_purge_pass_t* pass) {
+  const uintptr_t due = mi_atomic_load_relaxed(due_at);
+  if (due == 0 || (!pass->force && due > pass->now)) return;
+  if (pthread_mutex_trylock(lock) != 0) return;
   uint64_t next = 0;
-  for (mi_segment_t* seg = cache_list; seg != NULL; seg = seg->next) {
-    if (seg->purge_expire != 0 && (force || seg->purge_expire <= now)) segment_purge(seg, force, now, NULL, false);
+  for (mi_segment_t* seg = *list; seg != NULL; seg = seg->next) {
+    if (seg->purge_expire != 0 && (pass->force || seg->purge_expire <= pass->now)) segment_purge(seg, pass, NULL);
     if (seg->purge_expire != 0 && (next == 0 || seg->purge_expire < next)) next = seg->purge_expire;
   }
-  mi_atomic_store_relaxed(&cache_purge_due, next);
-  pthread_mutex_unlock(&cache_lock);
+  mi_atomic_store_relaxed(due_at, next);
+  pthread_mutex_unlock(lock);
 }
 
 void _mi_segments_purge(mi_tld_t* tld, bool force) {
   const uint64_t now = _mi_os_clock_ms();
   tld->now_ms = now;
-  abandoned_purge(now, force);
-  cache_purge(now, force);
+  mi_purge_pass_t pass;
+  _mi_purge_pass_begin(&pass, now, force);
+  list_purge(&abandoned_lock, &abandoned_list, &abandoned_purge_due, &pass);
+  list_purge(&cache_lock, &cache_list, &cache_purge_due, &pass);
   if (tld->purge_due == 0 && !force) return;
   if (!force && now < tld->purge_due) return;
   uint64_t next_due = 0;
@@ -313,10 +337,10 @@ void _mi_segments_purge(mi_tld_t* tld, bool force) {
   while (seg != NULL) {
     mi_segment_t* next = seg->next;
     if (seg->purge_expire != 0) {
-      if (force || seg->purge_expire <= now) segment_purge(seg, force, now, &tld->stats, false);
+      if (force || seg->purge_expire <= now) segment_purge(seg, &pass, &tld->stats);
       if (seg->purge_expire != 0 && (next_due == 0 || seg->purge_expire < next_due)) next_due = seg->purge_expire;
     }
-    if (seg->used_pages == 0 && seg->purge_expire == 0) {
+    if (seg->used_pages == 0 && seg->kind == MI_SEGMENT_NORMAL && (seg->purge_expire == 0 || force)) {
       /* empty and clean: keep one per thread, give the rest to the cache */
       if (empty_kept++ > 0 || force) {
         tld_segment_remove(tld, seg);
@@ -378,8 +402,7 @@ static mi_segment_t* segment_cache_pop(void) {
    segment map still says "ours". */
 static void segment_cache_push(mi_segment_t* seg) {
   seg->tld = NULL;
-  segment_defer_purge(seg, _mi_os_clock_ms());
-  const uint64_t expire = seg->purge_expire;
+  const uint64_t expire = seg->purge_expire;   /* its slices keep their deadlines */
   pthread_mutex_lock(&cache_lock);
   if (cache_count < MI_SEGMENT_CACHE_MAX) {
     seg->next = cache_list;
@@ -391,10 +414,7 @@ static void segment_cache_push(mi_segment_t* seg) {
   pthread_mutex_unlock(&cache_lock);
   if (seg != NULL) { segment_os_free(seg); return; }
   _mi_stats_process_counter(MI_CTR_SEGMENTS_CACHED, 1);
-  if (expire != 0) {
-    uintptr_t cur = mi_atomic_load_relaxed(&cache_purge_due);
-    while ((cur == 0 || expire < cur) && !mi_atomic_cas_acq_rel(&cache_purge_due, &cur, expire)) { }
-  }
+  due_note(&cache_purge_due, expire);
 }
 
 void _mi_segment_cache_collect(bool force) {
@@ -415,6 +435,12 @@ void _mi_segment_cache_collect(bool force) {
 
 static void segment_os_free(mi_segment_t* seg) {
   const size_t size = seg->segment_size;
+  if (seg->kind == MI_SEGMENT_NORMAL) {
+    /* resident free slices leave with it */
+    const size_t dirty = bits_count(seg->dirty_map, seg->free_map, MI_SEGMENT_FIRST_SLICE, MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE) * MI_SLICE_SIZE;
+    _mi_stats_committed_add(-(int64_t)dirty);
+    _mi_purge_unused_add(-(intptr_t)dirty);
+  }
   const int arena_id = seg->arena_id;
   segmap_set(seg, false);
   seg->cookie = 0;
@@ -481,20 +507,32 @@ static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
 static void segment_span_release(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, bool was_zero) {
   bits_set(seg->free_map, idx, n, true);
   if (!was_zero) bits_set(seg->dirty_map, idx, n, true);
-  else mi_stat_add(&tld->stats, MI_STAT_COMMITTED, -(int64_t)(n * MI_SLICE_SIZE));
+  else _mi_stats_committed_add(-(int64_t)(n * MI_SLICE_SIZE));
+  _mi_purge_span_freed(n * MI_SLICE_SIZE, !was_zero);
   seg->used_pages--;
 }
 #endif
 
 static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t idx, size_t n, bool* is_zero) {
-  *is_zero = !bits_any(seg->dirty_map, idx, n);
+  const size_t resident = bits_count(seg->dirty_map, NULL, idx, n);
+  *is_zero = (resident == 0);
+  if (resident < n) {
+    /* clean slices purged not long ago: was that purge wasted? */
+    uint64_t purged_at = 0;
+    for (size_t k = 0; k < n; k++) {
+      const mi_page_t* d = _mi_segment_slice(seg, idx + k);
+      if (!bit_get(seg->dirty_map, idx + k) && d->purged_at > purged_at) purged_at = d->purged_at;
+    }
+    if (purged_at != 0) _mi_purge_refault(purged_at, _mi_os_clock_ms());
+  }
+  _mi_purge_span_claimed(n * MI_SLICE_SIZE, resident * MI_SLICE_SIZE);
 #if MI_SECURE > 0
   const bool all_dirty = bits_all(seg->dirty_map, idx, n);
   const bool last_dirty = bit_get(seg->dirty_map, idx + n - 1);
 #endif
   bits_set(seg->free_map, idx, n, false);
   if (!*is_zero) bits_set(seg->dirty_map, idx, n, false);
-  else mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)(n * MI_SLICE_SIZE));
+  _mi_stats_committed_add((int64_t)((n - resident) * MI_SLICE_SIZE));
   seg->used_pages++;
   uint8_t* start = (uint8_t*)seg + idx * MI_SLICE_SIZE;
 #if MI_SECURE > 0
@@ -556,32 +594,72 @@ static bool segment_usable_by(const mi_segment_t* seg, int arena_id) {
   return !(seg->arena_id > 0 && _mi_arena_is_exclusive(seg->arena_id));
 }
 
-/* A span for a page: resident memory anywhere first, then any free span,
-   then (if `allow_new`) a new segment; NULL with errno 0 when only a new
-   segment would do and it is not allowed. */
-mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, bool allow_new, bool* is_zero) {
+/* A cached segment holding resident free memory, taken into `tld` (NULL if none). */
+static mi_segment_t* segment_cache_pop_resident(mi_tld_t* tld) {
+  if (mi_atomic_load_relaxed(&cache_nonempty) == 0) return NULL;
+  pthread_mutex_lock(&cache_lock);
+  mi_segment_t* prev = NULL;
+  mi_segment_t* seg = cache_list;
+  while (seg != NULL && !bits_any(seg->dirty_map, 0, MI_SLICE_COUNT)) { prev = seg; seg = seg->next; }
+  if (seg != NULL) {
+    if (prev != NULL) prev->next = seg->next; else cache_list = seg->next;
+    cache_count--;
+  }
+  mi_atomic_store_relaxed(&cache_nonempty, cache_count);
+  pthread_mutex_unlock(&cache_lock);
+  if (seg == NULL) return NULL;
+  seg->used_pages = 0;
+  seg->next = seg->prev = NULL;
+  tld_segment_push(tld, seg);
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
+  return seg;
+}
+
+/* A span for a page, from where `mode` says (page.c orders the modes so
+   resident memory anywhere -- the thread's, abandoned, cached -- comes
+   before clean memory); NULL with errno 0 when there is none there. */
+mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, mi_span_mode_t mode, bool* is_zero) {
   mi_assert_internal(slices >= 1 && slices <= MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE);
   size_t idx;
+  if (mode == MI_SPAN_RESIDENT || mode == MI_SPAN_ANY) {
 #if MI_SECURE > 0
-  /* first the span of a freed page of the same size: no system call */
-  if (slices > 1) {
-    for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
-      if (segment_usable_by(seg, arena_id) && segment_find_guarded_span(seg, slices, align_slices, &idx)) {
-        return segment_span_claim(tld, seg, idx, slices, is_zero);
+    /* first the span of a freed page of the same size: no system call */
+    if (slices > 1 && mode == MI_SPAN_RESIDENT) {
+      for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
+        if (segment_usable_by(seg, arena_id) && segment_find_guarded_span(seg, slices, align_slices, &idx)) {
+          return segment_span_claim(tld, seg, idx, slices, is_zero);
+        }
       }
     }
-  }
 #endif
-  for (int pass = 0; pass < 2; pass++) {
+    if (mode == MI_SPAN_ANY && slices > 1) {
+      /* no wholly resident span: the one with the most resident slices */
+      mi_segment_t* best = NULL;
+      size_t best_idx = 0, best_dirty = 0, dirty = 0;
+      for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
+        if (!segment_usable_by(seg, arena_id) || !segment_find_span_best(seg, slices, align_slices, &idx, &dirty)) continue;
+        if (best == NULL || dirty > best_dirty) { best = seg; best_idx = idx; best_dirty = dirty; }
+      }
+      return (best == NULL ? NULL : segment_span_claim(tld, best, best_idx, slices, is_zero));
+    }
     for (mi_segment_t* seg = tld->segments; seg != NULL; seg = seg->next) {
       if (!segment_usable_by(seg, arena_id)) continue;
-      if (segment_find_span(seg, slices, align_slices, pass == 0, &idx)) {
+      if (segment_find_span(seg, slices, align_slices, mode == MI_SPAN_RESIDENT, &idx)) {
         return segment_span_claim(tld, seg, idx, slices, is_zero);
       }
     }
+    return NULL;
   }
-  if (!allow_new) return NULL;
-  mi_segment_t* seg = segment_alloc_normal(tld, arena_id);
+  mi_segment_t* seg;
+  if (mode == MI_SPAN_CACHED) {
+    if (arena_id > 0) return NULL;
+    seg = segment_cache_pop_resident(tld);
+    if (seg == NULL) return NULL;
+    if (!segment_find_span(seg, slices, align_slices, true, &idx) &&
+        !segment_find_span(seg, slices, align_slices, false, &idx)) return NULL;
+    return segment_span_claim(tld, seg, idx, slices, is_zero);
+  }
+  seg = segment_alloc_normal(tld, arena_id);
   if (seg == NULL) return NULL;
   if (!segment_find_span(seg, slices, align_slices, false, &idx)) return NULL;
   return segment_span_claim(tld, seg, idx, slices, is_zero);   /* NULL: errno set */
@@ -607,7 +685,7 @@ mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignm
   segmap_set(seg, true);
   tld_segment_push(tld, seg);
   mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
-  mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)total);
+  _mi_stats_committed_add((int64_t)total);
   seg->used_pages = 1;
   uint8_t* start = (uint8_t*)mi_align_up((uintptr_t)seg + header, alignment);
 #if MI_SECURE > 0
@@ -628,7 +706,7 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
   if (seg->kind == MI_SEGMENT_HUGE) {
     tld_segment_remove(tld, seg);
     mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
-    mi_stat_add(&tld->stats, MI_STAT_COMMITTED, -(int64_t)seg->segment_size);
+    _mi_stats_committed_add(-(int64_t)seg->segment_size);
     memset(page, 0, sizeof(*page));
     seg->used_pages = 0;
     segment_os_free(seg);
@@ -650,27 +728,34 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
   bits_set(seg->free_map, idx, n, true);
   bits_set(seg->dirty_map, idx, n, true);
   seg->used_pages--;
-  const long delay = (large ? mi_option_get(mi_option_large_purge_delay) : mi_option_get(mi_option_purge_delay));
-  segment_schedule_purge(tld, seg, idx, n, delay);
+  _mi_purge_span_freed(n * MI_SLICE_SIZE, true);
+  segment_schedule_purge(tld, seg, idx, n, large);
   tld->page_frees++;
   /* no purge pass here: callers may be iterating this segment's pages */
 }
 
-/* An empty page of a segment nobody owns: slices back, no purge scheduling
-   (the segment is purged when it is cached or reclaimed). */
+/* An empty page of a segment nobody owns: slices back with their deadline
+   (the abandoned list's purge pass, or a reclaiming thread, sees it). */
 void _mi_segment_page_release_unowned(mi_page_t* page) {
   mi_segment_t* seg = _mi_page_segment(page);
   const size_t idx = _mi_segment_slice_index(seg, page);
   const size_t n = page->slice_count;
 
-  for (size_t i = 0; i < n; i++) memset(_mi_segment_slice(seg, idx + i), 0, sizeof(mi_page_t));
+  const bool large = (_mi_segment_slice(seg, idx)->kind == MI_PAGE_LARGE);
+  const uint64_t due = _mi_purge_deadline(_mi_os_clock_ms(), large);
+  for (size_t i = 0; i < n; i++) {
+    mi_page_t* d = _mi_segment_slice(seg, idx + i);
+    memset(d, 0, sizeof(mi_page_t));
+    d->purge_due = due;
+  }
 #if MI_SECURE > 0
   _mi_segment_slice(seg, idx + n - 1)->guarded = 1;
 #endif
   bits_set(seg->free_map, idx, n, true);
-  bits_set(seg->dirty_map, idx, n, true);   /* purge_due 0: due at once */
+  bits_set(seg->dirty_map, idx, n, true);
   seg->used_pages--;
-  seg->purge_expire = 1;
+  _mi_purge_span_freed(n * MI_SLICE_SIZE, true);
+  if (due != UINT64_MAX && (seg->purge_expire == 0 || due < seg->purge_expire)) seg->purge_expire = (due == 0 ? 1 : due);
 }
 
 /* ------------------------------------------------------------------------
@@ -704,8 +789,7 @@ bool _mi_segment_huge_resize(mi_page_t* page, size_t newsize) {
     if (__atomic_load_n(&_mi_segment_map[first + i], __ATOMIC_ACQUIRE) != MI_SEGMAP_NONE) return false;
   }
   if (!_mi_os_remap(seg, seg->segment_size, total)) return false;
-  mi_tld_t* tld = seg->tld;
-  if (tld != NULL) mi_stat_add(&tld->stats, MI_STAT_COMMITTED, (int64_t)total - (int64_t)seg->segment_size);
+  _mi_stats_committed_add((int64_t)total - (int64_t)seg->segment_size);
   _mi_stats_process_add(MI_STAT_RESERVED, (int64_t)total - (int64_t)seg->segment_size);
   if (new_chunks < old_chunks) {
     for (size_t i = new_chunks; i < old_chunks; i++) __atomic_store_n(&_mi_segment_map[first + i], MI_SEGMAP_NONE, __ATOMIC_RELEASE);
@@ -739,9 +823,8 @@ void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
     if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
     return;
   }
-  /* dirty slices keep (longer) deadlines: a reclaiming thread, or any
-     thread's purge pass (abandoned_purge), purges them when due */
-  segment_defer_purge(seg, tld->now_ms != 0 ? tld->now_ms : _mi_os_clock_ms());
+  /* dirty slices keep their deadlines: a reclaiming thread takes them
+     first, or any thread's purge pass (list_purge) purges them when due */
   mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
   pthread_mutex_lock(&abandoned_lock);
   seg->tld = NULL;

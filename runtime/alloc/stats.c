@@ -58,6 +58,29 @@ void _mi_stats_process_add(mi_stat_t which, int64_t amount) {
   pthread_mutex_unlock(&stats_lock);
 }
 
+/* Committed memory changes hands between threads (a segment committed by one
+   thread is purged by another, or by nobody's thread while abandoned or
+   cached), so it is one process-wide gauge, not a per-thread stat. */
+static mi_atomic_t committed_current, committed_peak, committed_total;
+
+void _mi_stats_committed_add(int64_t amount) {
+  const intptr_t now = (intptr_t)mi_atomic_add_relaxed(&committed_current, (intptr_t)amount) + (intptr_t)amount;
+  if (amount > 0) {
+    mi_atomic_add_relaxed(&committed_total, (intptr_t)amount);
+    uintptr_t peak = mi_atomic_load_relaxed(&committed_peak);
+    while (now > (intptr_t)peak && !mi_atomic_cas_acq_rel(&committed_peak, &peak, (uintptr_t)now)) { }
+  }
+}
+
+/* The process totals with the committed gauge in place (under stats_lock). */
+static void stats_process_copy(mi_stats_internal_t* out) {
+  *out = stats_process;
+  mi_stat_count_t* c = &out->count[MI_STAT_COMMITTED];
+  c->current = (int64_t)mi_atomic_load_relaxed(&committed_current);
+  c->peak = (int64_t)mi_atomic_load_relaxed(&committed_peak);
+  c->total = (int64_t)mi_atomic_load_relaxed(&committed_total);
+}
+
 void _mi_stats_process_counter(mi_counter_t which, int64_t amount) {
   pthread_mutex_lock(&stats_lock);
   mi_counter_add(&stats_process, which, amount);
@@ -78,6 +101,8 @@ void mi_stats_reset(void) {
   }
   memset(stats_process.counter, 0, sizeof(stats_process.counter));
   pthread_mutex_unlock(&stats_lock);
+  mi_atomic_store_relaxed(&committed_total, 0);
+  mi_atomic_store_relaxed(&committed_peak, mi_atomic_load_relaxed(&committed_current));
 }
 
 /* ------------------------------------------------------------------------
@@ -116,6 +141,9 @@ static void stats_print(const mi_stats_internal_t* st, const char* title, mi_out
     fmt_amount(a, sizeof(a), st->counter[i], i == MI_CTR_PURGED_BYTES);
     _mi_fprintf(out, arg, "%14s %14s\n", counter_names[i], a);
   }
+  fmt_amount(a, sizeof(a), (int64_t)_mi_purge_unused(), true);
+  fmt_amount(b, sizeof(b), (int64_t)_mi_purge_budget(), true);
+  _mi_fprintf(out, arg, "%14s %14s (budget %s, delay x%zu, %zu wasted purges)\n", "unused", a, b, _mi_purge_mult(), _mi_purge_wasted());
   size_t elapsed, utime, stime, rss, peak_rss, faults;
   _mi_os_process_info(&elapsed, &utime, &stime, &rss, &peak_rss, &faults);
   fmt_amount(a, sizeof(a), (int64_t)rss, true);
@@ -129,7 +157,7 @@ void mi_stats_print_out(mi_output_fun* out, void* arg) {
   mi_stats_merge();
   mi_stats_internal_t copy;
   pthread_mutex_lock(&stats_lock);
-  copy = stats_process;
+  stats_process_copy(&copy);
   pthread_mutex_unlock(&stats_lock);
   stats_print(&copy, "process statistics", out, arg);
 }
@@ -161,9 +189,9 @@ void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_m
   _mi_os_process_info(elapsed_msecs, user_msecs, system_msecs, current_rss, peak_rss, page_faults);
   if (current_commit != NULL || peak_commit != NULL) {
     mi_stats_merge();
-    pthread_mutex_lock(&stats_lock);
-    const mi_stat_count_t c = stats_process.count[MI_STAT_COMMITTED];
-    pthread_mutex_unlock(&stats_lock);
+    const mi_stat_count_t c = { (int64_t)mi_atomic_load_relaxed(&committed_total),
+                                (int64_t)mi_atomic_load_relaxed(&committed_peak),
+                                (int64_t)mi_atomic_load_relaxed(&committed_current) };
     if (current_commit != NULL) *current_commit = (c.current < 0 ? 0 : (size_t)c.current);
     if (peak_commit != NULL) *peak_commit = (c.peak < 0 ? 0 : (size_t)c.peak);
   }
@@ -175,7 +203,7 @@ void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_m
 void _mi_stats_snapshot(mi_stats_internal_t* out) {
   mi_stats_merge();
   pthread_mutex_lock(&stats_lock);
-  *out = stats_process;
+  stats_process_copy(out);
   pthread_mutex_unlock(&stats_lock);
 }
 

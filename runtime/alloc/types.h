@@ -171,7 +171,10 @@ typedef struct mi_page_s {
   uint32_t          block_inv;     /* inverse (mod 2^32) of block_size's odd part: divide-free block-start test */
   union {
     uintptr_t       keys[2];       /* in use: link and canary mask keys, keys[0] odd (secure and debug builds) */
-    uint64_t        purge_due;     /* free slice: ms after which its memory is purged */
+    struct {
+      uint64_t      purge_due;     /* free dirty slice: ms after which its memory may be purged (purge.c) */
+      uint64_t      purged_at;     /* free clean slice: ms when it was purged (0: never) */
+    };
   };
 } mi_page_t;
 
