@@ -23,7 +23,7 @@ void* _mi_alloc_fail(size_t size) {
 static mi_decl_noinline void heap_housekeeping(mi_heap_t* heap, mi_tld_t* tld) {
   long period = _mi_option_get_fast(mi_option_heartbeat_period);
   tld->heartbeat_countdown = (period <= 0 ? 1 : (size_t)period);
-  _mi_segments_purge(tld, false);   /* refreshes tld->now_ms; also purges abandoned segments when due */
+  _mi_segments_purge(tld, false, true);   /* refreshes tld->now_ms; also purges abandoned segments when due */
   _mi_deferred_free(heap, false);
   _mi_heap_collect_retired(heap, false);
   const long every = _mi_option_get_fast(mi_option_generic_collect);
@@ -53,7 +53,7 @@ void* _mi_malloc_generic(mi_heap_t* heap, size_t size, bool zero, size_t alignme
   mi_counter_add(&tld->stats, MI_CTR_GENERIC_CALLS, 1);
   if (mi_unlikely(--tld->heartbeat_countdown == 0)) heap_housekeeping(heap, tld);
   if (mi_atomic_load_relaxed(&tld->xnotify) != 0) _mi_tld_process_notify(tld);
-  if (tld->purge_due != 0 && tld->now_ms >= tld->purge_due) _mi_segments_purge(tld, false);
+  if (tld->purge_due != 0 && tld->now_ms >= tld->purge_due) _mi_segments_purge(tld, false, true);
   if (mi_unlikely(size > MI_MAX_ALLOC_SIZE)) return _mi_alloc_fail(size);
 
   mi_page_t* page = _mi_heap_find_page(heap, size, alignment);

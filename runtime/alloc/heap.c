@@ -109,7 +109,7 @@ void _mi_heap_collect_ex(mi_heap_t* heap, bool force) {
   }
   _mi_heap_collect_pages(heap, force);
   if (force && heap != tld->heap_backing) _mi_heap_collect_pages(tld->heap_backing, true);
-  _mi_segments_purge(tld, force);
+  _mi_segments_purge(tld, force, false);   /* an explicit collect purges all that is due */
   if (force) _mi_segment_cache_collect(true);
 }
 

@@ -362,7 +362,7 @@ void     _mi_purge_span_freed(size_t bytes, bool resident) mi_decl_hidden;   /* 
 void     _mi_purge_span_claimed(size_t bytes, size_t resident) mi_decl_hidden; /* slices became a page, `resident` of them dirty */
 void     _mi_purge_unused_add(intptr_t bytes) mi_decl_hidden;               /* resident free memory appeared (+) or left (-) */
 bool     _mi_purge_refault(uint64_t purged_at, uint64_t now) mi_decl_hidden; /* memory purged at `purged_at` is used again: wasted? */
-void     _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force) mi_decl_hidden;
+void     _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force, bool bounded) mi_decl_hidden;
 uint64_t _mi_purge_when(const mi_purge_pass_t* pass, uint64_t due) mi_decl_hidden; /* 0: purge now; else when to look again */
 void     _mi_purge_pass_took(mi_purge_pass_t* pass, size_t bytes, bool released) mi_decl_hidden;
 size_t   _mi_purge_unused(void) mi_decl_hidden;     /* resident free bytes in segments, process-wide */
@@ -381,7 +381,7 @@ mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_sli
 mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) mi_decl_hidden;
 void     _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* slices back to the segment */
 void     _mi_segment_page_release_unowned(mi_page_t* page) mi_decl_hidden;  /* same, for a segment without owner */
-void     _mi_segments_purge(mi_tld_t* tld, bool force) mi_decl_hidden;      /* purge dirty free slices whose delay expired */
+void     _mi_segments_purge(mi_tld_t* tld, bool force, bool bounded) mi_decl_hidden; /* purge what purge.c says is due (`bounded`: one pass's limit) */
 void     _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) mi_decl_hidden;
 mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) mi_decl_hidden;   /* pop an abandoned segment into tld */
 bool     _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hidden; /* take this one if still abandoned */

@@ -371,7 +371,7 @@ void _mi_page_retire(mi_page_t* page) {
   page_release_empty(page);
   /* a thread that only frees must still purge now and then (a safe point:
      nothing is iterating segments here) */
-  if (tld->purge_due != 0 && (tld->page_frees & 15) == 15) _mi_segments_purge(tld, false);
+  if (tld->purge_due != 0 && (tld->page_frees & 15) == 15) _mi_segments_purge(tld, false, true);
 }
 
 /* Free retired pages that stayed unused (all of them if `force`).  Retired

@@ -118,11 +118,11 @@ bool _mi_purge_refault(uint64_t purged_at, uint64_t now) {
   return true;
 }
 
-void _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force) {
+void _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force, bool bounded) {
   purge_decay(now);
   pass->now = now;
   pass->force = force;
-  pass->left = (force ? SIZE_MAX : MI_PURGE_PASS_MAX);
+  pass->left = (force || !bounded ? SIZE_MAX : MI_PURGE_PASS_MAX);
   const long delay = _mi_option_get_fast(mi_option_purge_delay);
   pass->extra = (delay <= 0 ? 0 : (uint64_t)delay * (mi_atomic_load_relaxed(&purge_mult) - 1));
   const size_t unused = _mi_purge_unused(), budget = _mi_purge_budget();

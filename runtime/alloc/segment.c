@@ -284,8 +284,7 @@ static void segment_schedule_purge(mi_tld_t* tld, mi_segment_t* seg, size_t idx,
   if (due == UINT64_MAX) return;                  /* never purge */
   if (due == 0) {                                 /* purge at once (delay 0): just these */
     mi_purge_pass_t pass;
-    _mi_purge_pass_begin(&pass, _mi_os_clock_ms(), false);
-    pass.left = SIZE_MAX;
+    _mi_purge_pass_begin(&pass, _mi_os_clock_ms(), false, false);
     segment_purge(seg, &pass, &tld->stats);
     if (seg->purge_expire != 0 && (tld->purge_due == 0 || seg->purge_expire < tld->purge_due)) tld->purge_due = seg->purge_expire;
     return;
@@ -322,11 +321,11 @@ static void list_purge(pthread_mutex_t* lock, mi_segment_t* const* list, mi_atom
   pthread_mutex_unlock(lock);
 }
 
-void _mi_segments_purge(mi_tld_t* tld, bool force) {
+void _mi_segments_purge(mi_tld_t* tld, bool force, bool bounded) {
   const uint64_t now = _mi_os_clock_ms();
   tld->now_ms = now;
   mi_purge_pass_t pass;
-  _mi_purge_pass_begin(&pass, now, force);
+  _mi_purge_pass_begin(&pass, now, force, bounded);
   list_purge(&abandoned_lock, &abandoned_list, &abandoned_purge_due, &pass);
   list_purge(&cache_lock, &cache_list, &cache_purge_due, &pass);
   if (tld->purge_due == 0 && !force) return;
