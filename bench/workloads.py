@@ -7,10 +7,10 @@ import socket
 import subprocess
 import time
 
-from benchcommon import BENCH_DIR, clean_env, measure, result_line, spawn_argv, spawn_result
+from benchcommon import BENCH_DIR, clean_env, count_syscalls, measure, result_line, spawn_argv, spawn_result
 
 class Workload:
-    """One benchmark. run() returns (seconds, peak_kib, status, output)."""
+    """One benchmark. run() returns a benchcommon.Run."""
     name = "?"
     threaded = False      # runs with --threads threads
     synthetic = True
@@ -29,10 +29,16 @@ class Workload:
     def run(self, alloc_path, timeout):
         raise NotImplementedError
 
+    def syscalls(self, alloc_path, timeout):
+        """{"madvise": n, "munmap": n, "mmap": n} counted by strace in an extra
+        (untimed) run, or None where that is not done (the real programs)."""
+        return None
+
 
 class Synthetic(Workload):
     """A C workload from bench/*.c; args per scale, '{T}' = thread count.
-    Passes when it exits 0 and prints 'RESULT ok'; 'rtime=' replaces the wall time."""
+    Passes when it exits 0 and prints 'RESULT ok'; 'rtime=' replaces the wall time;
+    the RESULT line's numeric key=value fields go to Run.extra."""
 
     def __init__(self, name, prog, full, quick, tiny, what, threaded=False):
         self.name, self.prog, self.what, self.threaded = name, prog, what, threaded
@@ -46,18 +52,28 @@ class Synthetic(Workload):
         return " ".join([self.prog] + self.argv()[1:])
 
     def run(self, alloc_path, timeout):
-        secs, kib, status, out = measure(self.programs, self.argv(), alloc_path, timeout)
-        line = result_line(out)
-        if status == "ok":
+        run = measure(self.programs, self.argv(), alloc_path, timeout, stats=True)
+        line = result_line(run.out)
+        if run.status == "ok":
             if line is None or not line.startswith("RESULT ok"):
-                status = "FAIL:wrong"
+                run.status = "FAIL:wrong"
             else:
                 for field in line.split():
-                    if field.startswith("rtime="):
-                        secs = float(field[6:])
+                    key, eq, val = field.partition("=")
+                    if not eq:
+                        continue
+                    try:
+                        run.extra[key] = float(val)
+                    except ValueError:
+                        pass
+                if "rtime" in run.extra:
+                    run.seconds = run.extra["rtime"]
         elif line is not None and line.startswith("RESULT FAIL"):
-            status = "FAIL:wrong"
-        return secs, kib, status, out
+            run.status = "FAIL:wrong"
+        return run
+
+    def syscalls(self, alloc_path, timeout):
+        return count_syscalls(self.programs, self.argv(), alloc_path, timeout)
 
 
 def synthetic_workloads():
@@ -122,11 +138,11 @@ class Python(Workload):
     def run(self, alloc_path, timeout):
         env = clean_env()
         env["PYTHONHASHSEED"] = "0"
-        secs, kib, status, out = measure(self.programs, self.argv(), alloc_path, timeout, env=env)
-        line = result_line(out)
-        if status == "ok" and (line is None or not line.startswith("RESULT ok")):
-            status = "FAIL:wrong"
-        return secs, kib, status, out
+        run = measure(self.programs, self.argv(), alloc_path, timeout, env=env, stats=True)
+        line = result_line(run.out)
+        if run.status == "ok" and (line is None or not line.startswith("RESULT ok")):
+            run.status = "FAIL:wrong"
+        return run
 
 
 class Sqlite(Workload):
@@ -164,12 +180,12 @@ class Sqlite(Workload):
         return "sqlite3 -bail :memory: < (%d rows)" % self.rows[self.scale]
 
     def run(self, alloc_path, timeout):
-        secs, kib, status, out = measure(self.programs, ["sqlite3", "-bail", ":memory:"], alloc_path,
-                                         timeout, stdin_path=self.script)
-        if status == "ok" and out != self.expect:
-            status = "FAIL:wrong"
-            out += "\nexpected:\n" + self.expect
-        return secs, kib, status, out
+        run = measure(self.programs, ["sqlite3", "-bail", ":memory:"], alloc_path,
+                      timeout, stdin_path=self.script)
+        if run.status == "ok" and run.out != self.expect:
+            run.status = "FAIL:wrong"
+            run.out += "\nexpected:\n" + self.expect
+        return run
 
 
 def _gen_c(nfuncs):
@@ -237,14 +253,13 @@ class Gcc(Workload):
     def run(self, alloc_path, timeout):
         if os.path.exists(self.exe):
             os.unlink(self.exe)
-        secs, kib, status, out = measure(self.programs, ["gcc", "-O2", "-o", self.exe, self.src],
-                                         alloc_path, timeout)
-        if status == "ok":
+        run = measure(self.programs, ["gcc", "-O2", "-o", self.exe, self.src], alloc_path, timeout)
+        if run.status == "ok":
             r = subprocess.run([self.exe], stdout=subprocess.PIPE, text=True, env=clean_env())
             if r.returncode != 0 or r.stdout != self.expect:
-                status = "FAIL:wrong"
-                out += "\nprogram printed %r, expected %r\n" % (r.stdout, self.expect)
-        return secs, kib, status, out
+                run.status = "FAIL:wrong"
+                run.out += "\nprogram printed %r, expected %r\n" % (r.stdout, self.expect)
+        return run
 
 
 def _resp(sock, *args):
@@ -308,10 +323,11 @@ class Redis(Workload):
             else:
                 with conn:
                     _resp(conn, "DEL", "mylist")
-                    secs, _, status, out = measure(
+                    client = measure(
                         self.programs,
                         ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q", "-P", "16",
                          "-n", str(n), "-t", "lpush,lrange_100"], None, timeout)
+                    secs, status, out = client.seconds, client.status, client.out
                     llen = _resp(conn, "LLEN", "mylist")
                     # n LPUSHes, and redis-benchmark >= 6 pushes n more to prepare LRANGE
                     if status == "ok" and (llen not in (":%d" % n, ":%d" % (2 * n)) or "LRANGE" not in out):
@@ -328,11 +344,14 @@ class Redis(Workload):
                 server.kill()           # kills spawn; its timer kills the server
                 server_out, _ = server.communicate()
                 status = "FAIL:hang" if status == "ok" else status
-        _, kib, server_status = spawn_result(resfile, server.returncode)
-        if status == "ok" and server_status != "ok":
-            status = server_status.replace("FAIL:", "FAIL:server-")
+        run = spawn_result(resfile, server.returncode)
+        if status == "ok" and run.status != "ok":
+            status = run.status.replace("FAIL:", "FAIL:server-")
         text = server_out.decode("utf-8", "replace")
-        return secs, kib, status, out + ("\n[redis-server]\n" + text if text else "")
+        # time of the client; peak RSS and faults of the server
+        run.seconds, run.status = secs, status
+        run.out = out + ("\n[redis-server]\n" + text if text else "")
+        return run
 
 
 def real_workloads():
