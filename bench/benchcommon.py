@@ -40,6 +40,7 @@ PROGRAMS = {
     "malloc-large": "malloc-large.c",
     "shbench": "shbench.c",
     "mleak": "mleak.c",
+    "latency": "latency.c",
     "micro-loop": "micro-loop.c",
     "spawn": "spawn.c",
 }

@@ -13,6 +13,7 @@ class Workload:
     """One benchmark. run() returns a benchcommon.Run."""
     name = "?"
     threaded = False      # runs with --threads threads
+    nthreads = 1          # otherwise: how many threads it runs
     synthetic = True
     what = ""
 
@@ -40,8 +41,10 @@ class Synthetic(Workload):
     Passes when it exits 0 and prints 'RESULT ok'; 'rtime=' replaces the wall time;
     the RESULT line's numeric key=value fields go to Run.extra."""
 
-    def __init__(self, name, prog, full, quick, tiny, what, threaded=False):
+    def __init__(self, name, prog, full, quick, tiny, what, threaded=False, nthreads=1, reports=()):
         self.name, self.prog, self.what, self.threaded = name, prog, what, threaded
+        self.reports = reports        # RESULT fields it must print (checked by --check)
+        self.nthreads = nthreads      # threads of a workload that does not take --threads
         self.args = {"full": full, "quick": quick, "tiny": tiny}
 
     def argv(self):
@@ -114,6 +117,10 @@ def synthetic_workloads():
           "threads exit with live blocks that main frees later", True),
         S("test-stressN", "stress", "{T} 400 250", "{T} 100 60", "{T} 10 4",
           "mimalloc test-stress style: alloc/realloc/transfer, half survive", True),
+        S("latency", "latency", "100000 300000", "100000 100000", "2000 20000 64 128",
+          "every malloc timed: random replacement in 100k slots, 16..1024 B and every 64th 64 KiB..1 MiB, "
+          "a quarter freed by a second thread; p50/p99/p99.99/max", nthreads=2,
+          reports=("p50_us", "p99_us", "p999_us", "p9999_us", "max_us", "timed")),
     ]
 
 
