@@ -180,7 +180,8 @@ def faults_table(cells, workloads, allocs, base, sysc=None):
 
 def flags(cells, workloads, allocs, time_limit=1.10, fault_limit=2.0):
     """Workloads where a mirt allocator misses the targets: time above
-    time_limit x the faster of mi and sys, or minor faults above fault_limit x mi's."""
+    time_limit x the faster of mi and sys, minor faults above fault_limit x
+    mi's, or malloc latency above LATENCY_TARGETS (issue 16)."""
     out = []
     for a in allocs:
         if not a.startswith("mirt"):
@@ -201,6 +202,10 @@ def flags(cells, workloads, allocs, time_limit=1.10, fault_limit=2.0):
                     and c.minflt() > fault_limit * mi.minflt():
                 why.append("faults %.1fx mi's (%s vs %s)" % (c.minflt() / mi.minflt(), _kilo(c.minflt()),
                                                               _kilo(mi.minflt())))
+            for key, label, limit in LATENCY_TARGETS:
+                v = c.extra(key)
+                if v is not None and v > limit:
+                    why.append("%s %.1f µs > %g" % (label, v, limit))
             if why:
                 out.append("- %s / %s: %s" % (w, a, ", ".join(why)))
     return out
@@ -210,9 +215,13 @@ LATENCY_KEYS = [("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9"), ("p9
                 ("max_us", "max")]
 
 
+LATENCY_TARGETS = [("p99_us", "p99", 3.0), ("p9999_us", "p99.99", 40.0), ("max_us", "max", 2000.0)]
+
+
 def latency_table(cells, workloads, allocs):
     """For workloads that report malloc latency percentiles: one row per allocator (medians, µs)."""
-    rows = [["workload", "allocator"] + ["%s µs" % k for _, k in LATENCY_KEYS] + ["mallocs timed"]]
+    rows = [["workload", "allocator"] + ["%s µs" % k for _, k in LATENCY_KEYS] + ["mallocs timed", "s", "MiB",
+                                                                                 "faults"]]
     for w in workloads:
         for a in allocs:
             c = cells.get((w, a))
@@ -224,6 +233,7 @@ def latency_table(cells, workloads, allocs):
                 row.append("-" if v is None else "%.2f" % v if v < 10 else "%.1f" % v if v < 1000 else "%.0f" % v)
             n = c.extra("timed")
             row.append("%.0f" % n if n is not None else "-")
+            row += [_fmt_val(c, "time"), _fmt_val(c, "rss"), _fmt_val(c, "faults")]
             rows.append(row)
     return render(rows) if len(rows) > 1 else ""
 
