@@ -178,7 +178,7 @@ def faults_table(cells, workloads, allocs, base, sysc=None):
     return render(rows)
 
 
-def flags(cells, workloads, allocs, time_limit=1.10, fault_limit=2.0):
+def flags(cells, workloads, allocs, time_limit=1.10, fault_limit=2.0, kinds=("time", "faults", "latency")):
     """Workloads where a mirt allocator misses the targets: time above
     time_limit x the faster of mi and sys, minor faults above fault_limit x
     mi's, or malloc latency above LATENCY_TARGETS (issue 16)."""
@@ -193,18 +193,18 @@ def flags(cells, workloads, allocs, time_limit=1.10, fault_limit=2.0):
             peers = [(cells[(w, p)].time(), p) for p in ("mi", "sys")
                      if (w, p) in cells and cells[(w, p)].time()]
             why = []
-            if peers:
+            if peers and "time" in kinds:
                 best, who = min(peers)
                 if c.time() > time_limit * best:
                     why.append("time %.2fx %s's" % (c.time() / best, who))
             mi = cells.get((w, "mi"))
-            if mi is not None and mi.minflt() and c.minflt() is not None \
+            if "faults" in kinds and mi is not None and mi.minflt() and c.minflt() is not None \
                     and c.minflt() > fault_limit * mi.minflt():
                 why.append("faults %.1fx mi's (%s vs %s)" % (c.minflt() / mi.minflt(), _kilo(c.minflt()),
                                                               _kilo(mi.minflt())))
             for key, label, limit in LATENCY_TARGETS:
                 v = c.extra(key)
-                if v is not None and v > limit:
+                if v is not None and v > limit and "latency" in kinds:
                     why.append("%s %.1f µs > %g" % (label, v, limit))
             if why:
                 out.append("- %s / %s: %s" % (w, a, ", ".join(why)))
