@@ -117,7 +117,7 @@ def synthetic_workloads():
           "threads exit with live blocks that main frees later", True),
         S("test-stressN", "stress", "{T} 400 250", "{T} 100 60", "{T} 10 4",
           "mimalloc test-stress style: alloc/realloc/transfer, half survive", True),
-        S("latency", "latency", "100000 300000", "25000 60000", "2000 20000 64 128",
+        S("latency", "latency", "100000 150000", "10000 30000", "2000 20000 64 128",
           "every malloc timed: random replacement in 100k slots, 16..1024 B and every 64th 64 KiB..1 MiB, "
           "a quarter freed by a second thread; p50/p99/p99.99/max", nthreads=2,
           reports=("p50_us", "p99_us", "p999_us", "p9999_us", "max_us", "timed")),
