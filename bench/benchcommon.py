@@ -40,6 +40,7 @@ PROGRAMS = {
     "malloc-large": "malloc-large.c",
     "shbench": "shbench.c",
     "mleak": "mleak.c",
+    "latency": "latency.c",
     "micro-loop": "micro-loop.c",
     "spawn": "spawn.c",
 }
@@ -199,13 +200,39 @@ def spawn_argv(programs, resfile, timeout, preload, argv):
     return [programs.path("spawn"), resfile, "%g" % timeout, preload or "-"] + list(argv)
 
 
+class Run:
+    """One run of a program through bench/spawn: time, peak RSS, faults, status, output.
+
+    seconds: elapsed wall time (a fixed-time workload replaces it by its rtime);
+    peak_kib: peak RSS; minflt, majflt: page faults; user, sys: CPU seconds
+    (all from wait4, of the program and the descendants it waited for);
+    status: "ok" or "FAIL:<why>"; out: stdout and stderr together;
+    stats: the allocator's own counters where it reports them (mirt:
+    {"mmaps": n, "purges": n}, see mirt_stats); extra: key=value fields of
+    the workload's RESULT line that are numbers (latency percentiles)."""
+
+    def __init__(self, seconds=0.0, peak_kib=0, status="FAIL:?", out="", minflt=None, majflt=None,
+                 user=None, sys=None):
+        self.seconds, self.peak_kib, self.status, self.out = seconds, peak_kib, status, out
+        self.minflt, self.majflt, self.user, self.sys = minflt, majflt, user, sys
+        self.stats = {}
+        self.extra = {}
+
+
+def _num(fields, key, conv):
+    try:
+        return conv(fields[key])
+    except (KeyError, ValueError):
+        return None
+
+
 def spawn_result(resfile, rc):
-    """(seconds, peak_kib, status) from the line bench/spawn wrote."""
+    """A Run (without output) from the line bench/spawn wrote."""
     try:
         with open(resfile) as f:
             fields = dict(kv.split("=", 1) for kv in f.read().split())
     except (OSError, ValueError):
-        return 0.0, 0, "FAIL:spawn%d" % rc
+        return Run(status="FAIL:spawn%d" % rc)
     st = fields.get("status", "?")
     if st == "exit:0":
         status = "ok"
@@ -218,20 +245,52 @@ def spawn_result(resfile, rc):
             status = "FAIL:" + st
     else:
         status = "FAIL:exit" + st.split(":")[-1]
-    return float(fields.get("elapsed", 0)), int(fields.get("maxrss_kib", 0)), status
+    return Run(_num(fields, "elapsed", float) or 0.0, _num(fields, "maxrss_kib", int) or 0, status,
+               minflt=_num(fields, "minflt", int), majflt=_num(fields, "majflt", int),
+               user=_num(fields, "user", float), sys=_num(fields, "sys", float))
 
 
-def measure(programs, argv, preload, timeout, stdin_path=None, env=None):
+def is_mirt(preload):
+    """Whether the preloaded library is a mirt build (it prints its statistics in its own format)."""
+    return bool(preload) and os.path.basename(preload).startswith("libmirt")
+
+
+_STAT_LINE = re.compile(r"^\s*(mmaps|purges)\s+(\d+)\s*$", re.M)
+
+
+def mirt_stats(text):
+    """mirt's OS call counters from the statistics MIMALLOC_SHOW_STATS=1 prints at exit.
+
+    After the header line "mirt: process statistics" each non-zero counter
+    has a line "<name> <count>": "mmaps" counts the segment mappings and
+    "purges" the purge calls (one madvise each: memory handed back to the
+    OS). Returns {} when there is no such block (not mirt, or it crashed)."""
+    k = text.rfind("mirt: process statistics")
+    if k < 0:
+        return {}
+    found = {"mmaps": 0, "purges": 0}      # a counter that stayed 0 is not printed
+    for m in _STAT_LINE.finditer(text, k):
+        found[m.group(1)] = int(m.group(2))
+    return found
+
+
+def measure(programs, argv, preload, timeout, stdin_path=None, env=None, stats=False):
     """Run argv (with LD_PRELOAD=preload unless None) through bench/spawn;
-    return (seconds, peak_kib, status, output). status is "ok" or
-    "FAIL:<why>" for a timeout, a signal or a non-zero exit."""
+    return a Run. Its status is "ok" or "FAIL:<why>" for a timeout, a signal
+    or a non-zero exit. With stats=True and a mirt preload the run gets
+    MIMALLOC_SHOW_STATS=1 and Run.stats its counters (only for programs whose
+    output is not compared verbatim: the statistics go to stderr)."""
+    env = dict(env or clean_env())
+    want_stats = stats and is_mirt(preload)
+    if want_stats:
+        env["MIMALLOC_SHOW_STATS"] = "1"
     with tempfile.TemporaryDirectory(prefix="mirt-run-") as d:
         resfile = os.path.join(d, "rusage")
         with tempfile.TemporaryFile() as out:
             fin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
             try:
                 p = subprocess.run(spawn_argv(programs, resfile, timeout, preload, argv),
-                                   env=env or clean_env(), stdin=fin, stdout=out,
+                                   env=env, stdin=fin, stdout=out,
                                    stderr=subprocess.STDOUT, timeout=timeout + 60)
                 rc = p.returncode
             except subprocess.TimeoutExpired:
@@ -241,8 +300,40 @@ def measure(programs, argv, preload, timeout, stdin_path=None, env=None):
                     fin.close()
             out.seek(0)
             text = out.read().decode("utf-8", "replace")
-        secs, kib, status = spawn_result(resfile, rc)
-    return secs, kib, status, text
+        run = spawn_result(resfile, rc)
+    run.out = text
+    if want_stats:
+        run.stats = mirt_stats(text)
+    return run
+
+
+SYSCALLS = ("madvise", "munmap", "mmap")
+
+
+def count_syscalls(programs, argv, preload, timeout):
+    """{"madvise": n, "munmap": n, "mmap": n}: the calls argv makes (all its
+    threads), counted by `strace -f -c` in a run of its own (tracing slows a
+    program down, so the run is not timed); None without strace or when the
+    run fails. strace itself runs without the preload (-E gives it to the
+    program only)."""
+    strace = shutil.which("strace")
+    if strace is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="mirt-strace-") as d:
+        log = os.path.join(d, "strace")
+        cmd = [strace, "-f", "-c", "-o", log, "-e", "trace=" + ",".join(SYSCALLS)]
+        if preload:
+            cmd += ["-E", "LD_PRELOAD=" + preload]
+        run = measure(programs, cmd + list(argv), None, timeout)
+        if run.status != "ok":
+            return None
+        counts = dict.fromkeys(SYSCALLS, 0)
+        for line in _read(log).splitlines():
+            f = line.split()
+            # "% time  seconds  usecs/call  calls  [errors]  syscall"
+            if len(f) >= 5 and f[-1] in counts and f[3].isdigit():
+                counts[f[-1]] = int(f[3])
+        return counts
 
 
 def result_line(text):

@@ -2,10 +2,11 @@
 /* mstress-style: power-of-two sizes, objects migrating between threads, long-lived survivors, threads re-created per phase. */
 
 /*
- * usage: mstress THREADS SCALE PHASES
+ * usage: mstress THREADS SCALE PHASES [SLOTS]
  *
  * Each of PHASES phases starts THREADS new threads and joins them. A thread
- * does SCALE*1000 steps on a private array of 256*SCALE/100+64 slots: allocate
+ * does SCALE*1000 steps on a private array of SLOTS slots (default
+ * 256*SCALE/100+64; more slots: a larger live set per thread): allocate
  * a power-of-two block (16 B .. 4 KiB, 1 in 64 up to 256 KiB) into a random
  * slot, free a slot, or swap a slot with a random slot of a shared transfer
  * array (so blocks migrate and are freed by other threads). When it ends,
@@ -29,7 +30,7 @@ typedef struct obj_hdr_s {
 
 static _Atomic(obj_hdr_t *) transfer[TRANSFER];
 static _Atomic(obj_hdr_t *) survivors[SURVIVORS];
-static long scale;
+static long scale, slots_arg;
 static atomic_ullong made_count, made_sum, freed_count, freed_sum;
 
 typedef struct worker_s {
@@ -68,7 +69,7 @@ static void *work(void *arg)
 {
   worker_t *w = (worker_t *)arg;
   uint64_t rng = bench_mix(((uint64_t)w->phase << 20) ^ (uint64_t)w->id ^ 0x77);
-  long nslots = 256 * scale / 100 + 64;
+  long nslots = slots_arg > 0 ? slots_arg : 256 * scale / 100 + 64;
   long steps = scale * 1000;
   obj_hdr_t **slot = (obj_hdr_t **)calloc((size_t)nslots, sizeof(obj_hdr_t *));
   if (slot == NULL) bench_fail("calloc");
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
   int threads = (int)bench_arg(argc, argv, 1, 4);
   scale = bench_arg(argc, argv, 2, 50);
   long phases = bench_arg(argc, argv, 3, 25);
+  slots_arg = bench_arg(argc, argv, 4, 0);
   if (threads < 1 || scale < 1 || phases < 1) bench_fail("bad arguments");
   worker_t *w = (worker_t *)calloc((size_t)threads, sizeof(worker_t));
   if (w == NULL) bench_fail("calloc");
@@ -137,7 +139,7 @@ int main(int argc, char **argv)
   if (fc != atomic_load(&made_count) || fs != atomic_load(&made_sum))
     bench_fail("freed %llu objects, made %llu (or id checksum mismatch)", (unsigned long long)fc,
                (unsigned long long)atomic_load(&made_count));
-  bench_ok("threads=%d scale=%ld phases=%ld objects=%llu", threads, scale, phases,
-           (unsigned long long)fc);
+  bench_ok("threads=%d scale=%ld phases=%ld slots=%ld objects=%llu", threads, scale, phases,
+           slots_arg > 0 ? slots_arg : 256 * scale / 100 + 64, (unsigned long long)fc);
   return 0;
 }

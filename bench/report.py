@@ -9,39 +9,67 @@ import statistics
 import subprocess
 
 
+class Record:
+    """One run in a report: workload (name), allocator, round, threads and what benchcommon.Run measured."""
+
+    def __init__(self, workload, alloc, rnd, run, threads=1, scale=""):
+        self.w, self.a, self.rnd, self.threads, self.scale = workload, alloc, rnd, threads, scale
+        self.secs, self.kib, self.status = run.seconds, run.peak_kib, run.status
+        self.minflt, self.majflt, self.user, self.sys = run.minflt, run.majflt, run.user, run.sys
+        self.stats, self.extra = dict(run.stats), dict(run.extra)
+
+
 class Cell:
     """All runs of one workload under one allocator."""
 
     def __init__(self):
-        self.runs = []        # (round, seconds, peak_kib, status)
+        self.runs = []        # Records
 
     def ok(self):
-        return [r for r in self.runs if r[3] == "ok"]
+        return [r for r in self.runs if r.status == "ok"]
 
     def failed(self):
-        return [r for r in self.runs if r[3] != "ok"]
+        return [r for r in self.runs if r.status != "ok"]
+
+    def _median(self, get):
+        vals = [get(r) for r in self.ok()]
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
 
     def time(self):
-        ok = self.ok()
-        return statistics.median(r[1] for r in ok) if ok else None
+        return self._median(lambda r: r.secs)
 
     def rss_mib(self):
-        ok = self.ok()
-        return statistics.median(r[2] for r in ok) / 1024.0 if ok else None
+        v = self._median(lambda r: r.kib)
+        return v / 1024.0 if v is not None else None
+
+    def minflt(self):
+        return self._median(lambda r: r.minflt)
+
+    def stat(self, name):
+        """Median of one of the allocator's own counters (mirt), None if it reports none."""
+        return self._median(lambda r: r.stats.get(name))
+
+    def extra(self, key):
+        return self._median(lambda r: r.extra.get(key))
 
 
 def cells_of(records):
     cells = {}
-    for w, a, rnd, secs, kib, status in records:
-        cells.setdefault((w, a), Cell()).runs.append((rnd, secs, kib, status))
+    for r in records:
+        cells.setdefault((r.w, r.a), Cell()).runs.append(r)
     return cells
 
 
-def ratio(cells, w, a, base, what):
-    ca, cb = cells.get((w, a)), cells.get((w, base))
-    if ca is None or cb is None:
+def _value(cell, what):
+    if cell is None:
         return None
-    va, vb = (ca.time(), cb.time()) if what == "time" else (ca.rss_mib(), cb.rss_mib())
+    return {"time": cell.time, "rss": cell.rss_mib, "faults": cell.minflt}[what]()
+
+
+def ratio(cells, w, a, base, what):
+    """what: time, rss or faults (minor page faults)."""
+    va, vb = _value(cells.get((w, a)), what), _value(cells.get((w, base)), what)
     if va is None or vb is None or vb <= 0 or va <= 0:
         return None
     return va / vb
@@ -54,11 +82,21 @@ def geomean(xs):
 def _fmt_val(cell, what):
     if cell is None:
         return "-"
-    v = cell.time() if what == "time" else cell.rss_mib()
+    v = _value(cell, what)
     if v is None:
-        return "FAIL"
+        return "FAIL" if cell.time() is None else "-"
     mark = "!" if cell.failed() else ""
+    if what == "faults":
+        return _kilo(v) + mark
     return ("%.3f" if what == "time" else "%.1f") % v + mark
+
+
+def _kilo(v):
+    """A count in thousands with a precision that suits it (faults: 0.3k .. 526k)."""
+    if v is None:
+        return "-"
+    k = v / 1000.0
+    return "%.2fk" % k if k < 10 else "%.1fk" % k if k < 100 else "%.0fk" % k
 
 
 def _fmt_ratio(cells, w, a, base, what):
@@ -67,6 +105,20 @@ def _fmt_ratio(cells, w, a, base, what):
         return "%.2f" % r
     c = cells.get((w, a))
     return "FAIL" if c is not None and c.time() is None else "-"
+
+
+def render(rows):
+    """A Markdown table from rows of strings (the first is the header; column 0 left-aligned)."""
+    n = len(rows[0])
+    widths = [max(len(r[i]) for r in rows) for i in range(n)]
+    out = []
+    for k, r in enumerate(rows):
+        cols = [r[0].ljust(widths[0])] + [c.rjust(widths[i]) for i, c in enumerate(r) if i > 0]
+        out.append("| " + " | ".join(cols) + " |")
+        if k == 0:
+            out.append("|" + "|".join("-" * (widths[0] + 2) if i == 0 else "-" * (widths[i] + 1) + ":"
+                                      for i in range(n)) + "|")
+    return "\n".join(out)
 
 
 def table(cells, workloads, allocs, base, threads_of):
@@ -85,33 +137,126 @@ def table(cells, workloads, allocs, base, threads_of):
         for a in others:
             row += [_fmt_ratio(cells, w, a, base, "time"), _fmt_ratio(cells, w, a, base, "rss")]
         rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    return render(rows)
+
+
+def has_stats(cells, a):
+    return any(c.stat("purges") is not None for (w, x), c in cells.items() if x == a)
+
+
+def faults_table(cells, workloads, allocs, base, sysc=None):
+    """Per workload and allocator: the time ratio beside the minor page faults
+    (medians), mirt's own purge and mmap counts, and the madvise/munmap calls
+    counted by strace (sysc: (workload, allocator) -> counts) where there are any."""
+    sysc = sysc or {}
+    with_sys = {a for (_, a) in sysc}
+    head = ["workload"]
+    for a in allocs:
+        if a != base:
+            head.append("%s t" % a)
+        head.append("%s faults" % a)
+        if has_stats(cells, a):
+            head += ["%s purges" % a, "%s mmaps" % a]
+        if a in with_sys:
+            head += ["%s madvise" % a, "%s munmap" % a]
+    rows = [head]
+    for w in workloads:
+        row = [w]
+        for a in allocs:
+            c = cells.get((w, a))
+            if a != base:
+                row.append(_fmt_ratio(cells, w, a, base, "time"))
+            row.append(_fmt_val(c, "faults"))
+            if has_stats(cells, a):
+                for k in ("purges", "mmaps"):
+                    v = c.stat(k) if c else None
+                    row.append("%.0f" % v if v is not None else "-")
+            if a in with_sys:
+                sc = sysc.get((w, a))
+                row += ["%d" % sc["madvise"] if sc else "-", "%d" % sc["munmap"] if sc else "-"]
+        rows.append(row)
+    return render(rows)
+
+
+def flags(cells, workloads, allocs, time_limit=1.10, fault_limit=2.0, kinds=("time", "faults", "latency")):
+    """Workloads where a mirt allocator misses the targets: time above
+    time_limit x the faster of mi and sys, minor faults above fault_limit x
+    mi's, or malloc latency above LATENCY_TARGETS (issue 16)."""
     out = []
-    for k, r in enumerate(rows):
-        cols = [r[0].ljust(widths[0])] + [c.rjust(widths[i]) for i, c in enumerate(r) if i > 0]
-        out.append("| " + " | ".join(cols) + " |")
-        if k == 0:
-            out.append("|" + "|".join("-" * (widths[0] + 2) if i == 0 else "-" * (widths[i] + 1) + ":"
-                                      for i in range(len(head))) + "|")
-    return "\n".join(out)
+    for a in allocs:
+        if not a.startswith("mirt"):
+            continue
+        for w in workloads:
+            c = cells.get((w, a))
+            if c is None or c.time() is None:
+                continue
+            peers = [(cells[(w, p)].time(), p) for p in ("mi", "sys")
+                     if (w, p) in cells and cells[(w, p)].time()]
+            why = []
+            if peers and "time" in kinds:
+                best, who = min(peers)
+                if c.time() > time_limit * best:
+                    why.append("time %.2fx %s's" % (c.time() / best, who))
+            mi = cells.get((w, "mi"))
+            if "faults" in kinds and mi is not None and mi.minflt() and c.minflt() is not None \
+                    and c.minflt() > fault_limit * mi.minflt():
+                why.append("faults %.1fx mi's (%s vs %s)" % (c.minflt() / mi.minflt(), _kilo(c.minflt()),
+                                                              _kilo(mi.minflt())))
+            for key, label, limit in LATENCY_TARGETS:
+                v = c.extra(key)
+                if v is not None and v > limit and "latency" in kinds:
+                    why.append("%s %.1f µs > %g" % (label, v, limit))
+            if why:
+                out.append("- %s / %s: %s" % (w, a, ", ".join(why)))
+    return out
+
+
+LATENCY_KEYS = [("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9"), ("p9999_us", "p99.99"),
+                ("max_us", "max")]
+
+
+LATENCY_TARGETS = [("p99_us", "p99", 3.0), ("p9999_us", "p99.99", 40.0), ("max_us", "max", 2000.0)]
+
+
+def latency_table(cells, workloads, allocs):
+    """For workloads that report malloc latency percentiles: one row per allocator (medians, µs)."""
+    rows = [["workload", "allocator"] + ["%s µs" % k for _, k in LATENCY_KEYS] + ["mallocs timed", "s", "MiB",
+                                                                                 "faults"]]
+    for w in workloads:
+        for a in allocs:
+            c = cells.get((w, a))
+            if c is None or c.extra("max_us") is None:
+                continue
+            row = [w, a]
+            for key, _ in LATENCY_KEYS:
+                v = c.extra(key)
+                row.append("-" if v is None else "%.2f" % v if v < 10 else "%.1f" % v if v < 1000 else "%.0f" % v)
+            n = c.extra("timed")
+            row.append("%.0f" % n if n is not None else "-")
+            row += [_fmt_val(c, "time"), _fmt_val(c, "rss"), _fmt_val(c, "faults")]
+            rows.append(row)
+    return render(rows) if len(rows) > 1 else ""
 
 
 def summary(cells, workloads, allocs, base):
     """Per allocator: geometric means of the ratios, worst workloads, failed runs."""
-    lines = ["| allocator | time geomean vs %s | RSS geomean vs %s | n | worst time | worst RSS | failed runs |"
-             % (base, base), "|---|---:|---:|---:|---|---|---:|"]
+    lines = ["| allocator | time geomean vs %s | RSS geomean vs %s | faults geomean vs %s | n "
+             "| worst time | worst RSS | failed runs |" % (base, base, base),
+             "|---|---:|---:|---:|---:|---|---|---:|"]
     for a in allocs:
         tr = [(ratio(cells, w, a, base, "time"), w) for w in workloads]
         rr = [(ratio(cells, w, a, base, "rss"), w) for w in workloads]
+        fr = [ratio(cells, w, a, base, "faults") for w in workloads]
         tr = [(r, w) for r, w in tr if r is not None]
         rr = [(r, w) for r, w in rr if r is not None]
+        fr = [r for r in fr if r is not None]
         nfail = sum(len(cells[(w, a)].failed()) for w in workloads if (w, a) in cells)
         nrun = sum(len(cells[(w, a)].runs) for w in workloads if (w, a) in cells)
-        gt, gr = geomean([r for r, _ in tr]), geomean([r for r, _ in rr])
+        gt, gr, gf = geomean([r for r, _ in tr]), geomean([r for r, _ in rr]), geomean(fr)
         wt = max(tr) if tr else None
         wr = max(rr) if rr else None
-        lines.append("| %s | %s | %s | %d | %s | %s | %d of %d |" % (
-            a, "%.3f" % gt if gt else "-", "%.3f" % gr if gr else "-", len(tr),
+        lines.append("| %s | %s | %s | %s | %d | %s | %s | %d of %d |" % (
+            a, "%.3f" % gt if gt else "-", "%.3f" % gr if gr else "-", "%.3f" % gf if gf else "-", len(tr),
             "%s %.2f" % (wt[1], wt[0]) if wt and a != base else "-",
             "%s %.2f" % (wr[1], wr[0]) if wr and a != base else "-", nfail, nrun))
     return "\n".join(lines)
@@ -119,19 +264,39 @@ def summary(cells, workloads, allocs, base):
 
 def failures(records, logdir):
     out = []
-    for w, a, rnd, secs, kib, status in records:
-        if status != "ok":
+    for r in records:
+        if r.status != "ok":
             out.append("- %s / %s round %d: %s (log: %s)" % (
-                w, a, rnd, status, os.path.join(logdir, "%s-%s-%d.log" % (w, a, rnd))))
+                r.w, r.a, r.rnd, r.status, os.path.join(logdir, log_name(r.w, r.a, r.rnd))))
     return out
 
 
-def write_csv(path, records):
+def log_name(w, a, rnd):
+    return "%s-%s-%s.log" % (w.replace("/", "_"), a, rnd)
+
+
+CSV_HEAD = ["workload", "threads", "scale", "allocator", "round", "seconds", "peak_kib", "status",
+            "minflt", "majflt", "user_s", "sys_s", "mirt_purges", "mirt_mmaps",
+            "madvise", "munmap", "mmap"] + [k for k, _ in LATENCY_KEYS]
+
+
+def write_csv(path, records, sysc=None):
+    """Every run; then, for the strace pass (--syscalls), one row per workload
+    and allocator with round "strace" and only the call counts filled in."""
+    def opt(v, fmt="%d"):
+        return "" if v is None else fmt % v
     with open(path, "w", newline="") as f:
         wr = csv.writer(f)
-        wr.writerow(["workload", "allocator", "round", "seconds", "peak_kib", "status"])
-        for w, a, rnd, secs, kib, status in records:
-            wr.writerow([w, a, rnd, "%.4f" % secs, kib, status])
+        wr.writerow(CSV_HEAD)
+        for r in records:
+            wr.writerow([r.w, r.threads, r.scale, r.a, r.rnd, "%.4f" % r.secs, r.kib, r.status,
+                         opt(r.minflt), opt(r.majflt), opt(r.user, "%.3f"), opt(r.sys, "%.3f"),
+                         opt(r.stats.get("purges")), opt(r.stats.get("mmaps")), "", "", ""]
+                        + [opt(r.extra.get(k), "%.3f") for k, _ in LATENCY_KEYS])
+        for (w, a), sc in sorted((sysc or {}).items()):
+            wr.writerow([w, "", "", a, "strace", "", "", "ok" if sc else "FAIL", "", "", "", "", "", ""]
+                        + [opt(sc.get(k)) if sc else "" for k in ("madvise", "munmap", "mmap")]
+                        + [""] * len(LATENCY_KEYS))
 
 
 def chart(svg, workdir, cells, workloads, allocs, base, title):

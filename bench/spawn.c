@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Launcher for bench/run: runs one command (optionally with LD_PRELOAD), reports elapsed time and peak RSS from wait4. */
+/* Launcher for bench/run: runs one command (optionally with LD_PRELOAD), reports elapsed time, peak RSS and page faults from wait4. */
 
 /*
  * usage: spawn RESULT_FILE TIMEOUT_SECONDS PRELOAD|- PROGRAM [ARGS...]
@@ -13,9 +13,13 @@
  * The child gets its own process group, LD_PRELOAD=PRELOAD (or none for
  * "-"), and is killed with its group after TIMEOUT_SECONDS. RESULT_FILE
  * receives one line:
- *   elapsed=<s> maxrss_kib=<KiB> status=exit:<n>|signal:<n>|timeout
- * The peak RSS is the largest of the child and the descendants it waited
- * for (for gcc that includes cc1). Exit status: the child's, 128+signal.
+ *   elapsed=<s> maxrss_kib=<KiB> minflt=<n> majflt=<n> user=<s> sys=<s>
+ *   status=exit:<n>|signal:<n>|timeout
+ * (one line). The peak RSS is the largest of the child and the descendants
+ * it waited for (for gcc that includes cc1); the page faults (minor: a page
+ * mapped without I/O, e.g. first touch of anonymous memory or touch after
+ * an madvise(DONTNEED); major: with I/O) and CPU times are the child's and
+ * those descendants' sums. Exit status: the child's, 128+signal.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -96,7 +100,10 @@ int main(int argc, char **argv)
 
   double elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
   int rc;
-  fprintf(res, "elapsed=%.6f maxrss_kib=%ld status=", elapsed, ru.ru_maxrss);
+  fprintf(res, "elapsed=%.6f maxrss_kib=%ld minflt=%ld majflt=%ld user=%.6f sys=%.6f status=", elapsed,
+          ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt,
+          (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6,
+          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6);
   if (timed_out) {
     fprintf(res, "timeout\n");
     rc = 124;

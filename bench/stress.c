@@ -2,13 +2,14 @@
 /* test-stress-style: threads allocate, reallocate and hand over objects; half the retained set survives each round. */
 
 /*
- * usage: stress THREADS SCALE ITER
+ * usage: stress THREADS SCALE ITER [RETAIN]
  *
  * ITER rounds; each starts THREADS threads that do SCALE*100 steps. A step
  * allocates an object (words of 8 bytes: mostly 1..32 words, 1 in 100 up
  * to 4096 words, 1 in 10000 up to 256K words), reallocates one (grow or shrink
  * keeping the contents), frees one, or swaps one with a random slot of a
- * shared transfer array. Objects live in a per-thread "retained" array;
+ * shared transfer array. Objects live in a per-thread "retained" array of
+ * RETAIN slots (default 64+SCALE/2; more: a larger live set per thread);
  * when a round's thread ends, half of them are handed to a shared survivor
  * array that the next round's threads free or keep.
  *
@@ -30,7 +31,7 @@ typedef struct item_s {
 
 static _Atomic(item_t *) transfer[TRANSFER];
 static _Atomic(item_t *) survive[SURVIVE];
-static long scale;
+static long scale, retain_arg;
 static atomic_ullong total_allocs, total_frees;
 
 static uint64_t cookie_of(const item_t *it) { return bench_mix(it->nwords ^ (uint64_t)(uintptr_t)it->w[0]); }
@@ -97,7 +98,7 @@ static void *work(void *arg)
   worker_t *w = (worker_t *)arg;
   uint64_t rng = bench_mix(((uint64_t)w->round << 24) ^ (uint64_t)w->id ^ 0x1234);
   long steps = scale * 100;
-  long nret = 64 + scale / 2;
+  long nret = retain_arg > 0 ? retain_arg : 64 + scale / 2;
   item_t **ret = (item_t **)calloc((size_t)nret, sizeof(item_t *));
   if (ret == NULL) bench_fail("calloc");
   uint64_t allocs = 0, frees = 0;
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
   int threads = (int)bench_arg(argc, argv, 1, 4);
   scale = bench_arg(argc, argv, 2, 50);
   long iters = bench_arg(argc, argv, 3, 50);
+  retain_arg = bench_arg(argc, argv, 4, 0);
   if (threads < 1 || scale < 1 || iters < 1) bench_fail("bad arguments");
   worker_t *w = (worker_t *)calloc((size_t)threads, sizeof(worker_t));
   if (w == NULL) bench_fail("calloc");
@@ -155,6 +157,7 @@ int main(int argc, char **argv)
   if (frees != atomic_load(&total_allocs))
     bench_fail("freed %llu objects, allocated %llu", (unsigned long long)frees,
                (unsigned long long)atomic_load(&total_allocs));
-  bench_ok("threads=%d scale=%ld iter=%ld objects=%llu", threads, scale, iters, (unsigned long long)frees);
+  bench_ok("threads=%d scale=%ld iter=%ld retain=%ld objects=%llu", threads, scale, iters,
+           retain_arg > 0 ? retain_arg : 64 + scale / 2, (unsigned long long)frees);
   return 0;
 }

@@ -7,12 +7,13 @@ import socket
 import subprocess
 import time
 
-from benchcommon import BENCH_DIR, clean_env, measure, result_line, spawn_argv, spawn_result
+from benchcommon import BENCH_DIR, clean_env, count_syscalls, measure, result_line, spawn_argv, spawn_result
 
 class Workload:
-    """One benchmark. run() returns (seconds, peak_kib, status, output)."""
+    """One benchmark. run() returns a benchcommon.Run."""
     name = "?"
     threaded = False      # runs with --threads threads
+    nthreads = 1          # otherwise: how many threads it runs
     synthetic = True
     what = ""
 
@@ -29,13 +30,21 @@ class Workload:
     def run(self, alloc_path, timeout):
         raise NotImplementedError
 
+    def syscalls(self, alloc_path, timeout):
+        """{"madvise": n, "munmap": n, "mmap": n} counted by strace in an extra
+        (untimed) run, or None where that is not done (the real programs)."""
+        return None
+
 
 class Synthetic(Workload):
     """A C workload from bench/*.c; args per scale, '{T}' = thread count.
-    Passes when it exits 0 and prints 'RESULT ok'; 'rtime=' replaces the wall time."""
+    Passes when it exits 0 and prints 'RESULT ok'; 'rtime=' replaces the wall time;
+    the RESULT line's numeric key=value fields go to Run.extra."""
 
-    def __init__(self, name, prog, full, quick, tiny, what, threaded=False):
+    def __init__(self, name, prog, full, quick, tiny, what, threaded=False, nthreads=1, reports=()):
         self.name, self.prog, self.what, self.threaded = name, prog, what, threaded
+        self.reports = reports        # RESULT fields it must print (checked by --check)
+        self.nthreads = nthreads      # threads of a workload that does not take --threads
         self.args = {"full": full, "quick": quick, "tiny": tiny}
 
     def argv(self):
@@ -46,18 +55,28 @@ class Synthetic(Workload):
         return " ".join([self.prog] + self.argv()[1:])
 
     def run(self, alloc_path, timeout):
-        secs, kib, status, out = measure(self.programs, self.argv(), alloc_path, timeout)
-        line = result_line(out)
-        if status == "ok":
+        run = measure(self.programs, self.argv(), alloc_path, timeout, stats=True)
+        line = result_line(run.out)
+        if run.status == "ok":
             if line is None or not line.startswith("RESULT ok"):
-                status = "FAIL:wrong"
+                run.status = "FAIL:wrong"
             else:
                 for field in line.split():
-                    if field.startswith("rtime="):
-                        secs = float(field[6:])
+                    key, eq, val = field.partition("=")
+                    if not eq:
+                        continue
+                    try:
+                        run.extra[key] = float(val)
+                    except ValueError:
+                        pass
+                if "rtime" in run.extra:
+                    run.seconds = run.extra["rtime"]
         elif line is not None and line.startswith("RESULT FAIL"):
-            status = "FAIL:wrong"
-        return secs, kib, status, out
+            run.status = "FAIL:wrong"
+        return run
+
+    def syscalls(self, alloc_path, timeout):
+        return count_syscalls(self.programs, self.argv(), alloc_path, timeout)
 
 
 def synthetic_workloads():
@@ -98,6 +117,10 @@ def synthetic_workloads():
           "threads exit with live blocks that main frees later", True),
         S("test-stressN", "stress", "{T} 400 250", "{T} 100 60", "{T} 10 4",
           "mimalloc test-stress style: alloc/realloc/transfer, half survive", True),
+        S("latency", "latency", "100000 150000", "10000 30000", "2000 20000 64 128",
+          "every malloc timed: random replacement in 100k slots, 16..1024 B and every 64th 64 KiB..1 MiB, "
+          "a quarter freed by a second thread; p50/p99/p99.99/max", nthreads=2,
+          reports=("p50_us", "p99_us", "p999_us", "p9999_us", "max_us", "timed")),
     ]
 
 
@@ -122,11 +145,11 @@ class Python(Workload):
     def run(self, alloc_path, timeout):
         env = clean_env()
         env["PYTHONHASHSEED"] = "0"
-        secs, kib, status, out = measure(self.programs, self.argv(), alloc_path, timeout, env=env)
-        line = result_line(out)
-        if status == "ok" and (line is None or not line.startswith("RESULT ok")):
-            status = "FAIL:wrong"
-        return secs, kib, status, out
+        run = measure(self.programs, self.argv(), alloc_path, timeout, env=env, stats=True)
+        line = result_line(run.out)
+        if run.status == "ok" and (line is None or not line.startswith("RESULT ok")):
+            run.status = "FAIL:wrong"
+        return run
 
 
 class Sqlite(Workload):
@@ -164,12 +187,12 @@ class Sqlite(Workload):
         return "sqlite3 -bail :memory: < (%d rows)" % self.rows[self.scale]
 
     def run(self, alloc_path, timeout):
-        secs, kib, status, out = measure(self.programs, ["sqlite3", "-bail", ":memory:"], alloc_path,
-                                         timeout, stdin_path=self.script)
-        if status == "ok" and out != self.expect:
-            status = "FAIL:wrong"
-            out += "\nexpected:\n" + self.expect
-        return secs, kib, status, out
+        run = measure(self.programs, ["sqlite3", "-bail", ":memory:"], alloc_path,
+                      timeout, stdin_path=self.script)
+        if run.status == "ok" and run.out != self.expect:
+            run.status = "FAIL:wrong"
+            run.out += "\nexpected:\n" + self.expect
+        return run
 
 
 def _gen_c(nfuncs):
@@ -237,14 +260,13 @@ class Gcc(Workload):
     def run(self, alloc_path, timeout):
         if os.path.exists(self.exe):
             os.unlink(self.exe)
-        secs, kib, status, out = measure(self.programs, ["gcc", "-O2", "-o", self.exe, self.src],
-                                         alloc_path, timeout)
-        if status == "ok":
+        run = measure(self.programs, ["gcc", "-O2", "-o", self.exe, self.src], alloc_path, timeout)
+        if run.status == "ok":
             r = subprocess.run([self.exe], stdout=subprocess.PIPE, text=True, env=clean_env())
             if r.returncode != 0 or r.stdout != self.expect:
-                status = "FAIL:wrong"
-                out += "\nprogram printed %r, expected %r\n" % (r.stdout, self.expect)
-        return secs, kib, status, out
+                run.status = "FAIL:wrong"
+                run.out += "\nprogram printed %r, expected %r\n" % (r.stdout, self.expect)
+        return run
 
 
 def _resp(sock, *args):
@@ -308,10 +330,11 @@ class Redis(Workload):
             else:
                 with conn:
                     _resp(conn, "DEL", "mylist")
-                    secs, _, status, out = measure(
+                    client = measure(
                         self.programs,
                         ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q", "-P", "16",
                          "-n", str(n), "-t", "lpush,lrange_100"], None, timeout)
+                    secs, status, out = client.seconds, client.status, client.out
                     llen = _resp(conn, "LLEN", "mylist")
                     # n LPUSHes, and redis-benchmark >= 6 pushes n more to prepare LRANGE
                     if status == "ok" and (llen not in (":%d" % n, ":%d" % (2 * n)) or "LRANGE" not in out):
@@ -328,12 +351,137 @@ class Redis(Workload):
                 server.kill()           # kills spawn; its timer kills the server
                 server_out, _ = server.communicate()
                 status = "FAIL:hang" if status == "ok" else status
-        _, kib, server_status = spawn_result(resfile, server.returncode)
-        if status == "ok" and server_status != "ok":
-            status = server_status.replace("FAIL:", "FAIL:server-")
+        run = spawn_result(resfile, server.returncode)
+        if status == "ok" and run.status != "ok":
+            status = run.status.replace("FAIL:", "FAIL:server-")
         text = server_out.decode("utf-8", "replace")
-        return secs, kib, status, out + ("\n[redis-server]\n" + text if text else "")
+        # time of the client; peak RSS and faults of the server
+        run.seconds, run.status = secs, status
+        run.out = out + ("\n[redis-server]\n" + text if text else "")
+        return run
 
 
 def real_workloads():
     return [Python(), Redis(), Sqlite(), Gcc()]
+
+
+# ---------------------------------------------------------------------------
+# The sweep (bench/run --sweep): every multi-threaded workload at several
+# thread counts and at two scales, so that a policy tuned to one point
+# cannot look good.
+#   short: short phases, threads started and joined many times (memory of
+#          exited threads, empty pages and purged memory come back at once);
+#   long:  few long phases with more work and larger live sets per phase.
+# The total work of a phase is split over the threads (16 threads do the
+# work 1 thread does, in 16 parts), so a point's time shows the cost of the
+# thread count, not more work; fixed-time workloads (larson, glibc-thread)
+# report throughput. `mult` scales the amount of work (1 full, 0.2 --quick).
+
+def _per(total, threads):
+    return max(1, int(round(total / float(threads))))
+
+
+def _n(x):
+    return max(1, int(round(x)))
+
+
+class SweepItem(Synthetic):
+    """One point of the sweep: a workload at a thread count and a scale."""
+
+    def __init__(self, base, prog, label, threads, args, tiny, what):
+        Synthetic.__init__(self, "%s/%s/t%d" % (base, label, threads), prog, args, args, tiny, what, True)
+        self.base, self.scale_label, self.fixed_threads = base, label, threads
+
+    def display(self):
+        return "%s/%s" % (self.base, self.scale_label)
+
+    def prepare(self, scale, tmpdir, threads, programs):
+        super().prepare(scale, tmpdir, self.fixed_threads, programs)
+
+
+# name, program, what, args(T, scale, mult), tiny args(T, scale)
+SWEEP = [
+    ("mstress", "mstress",
+     "mimalloc-bench mstress shape: each phase starts T threads that allocate and free a lot "
+     "(power-of-two sizes, large live set), a quarter survives the phase",
+     lambda T, s, m: "%d %d %d %d" % (T, _per(40, T), _n(200 * m), _per(8000, T)) if s == "short"
+     else "%d %d %d %d" % (T, _per(400, T), _n(20 * m), _per(16000, T)),
+     lambda T, s: "%d 2 %d 300" % (T, 6 if s == "short" else 2)),
+    ("test-stress", "stress",
+     "mimalloc test-stress shape: threads re-created every round, alloc/realloc/transfer, half survive",
+     lambda T, s, m: "%d %d %d %d" % (T, _per(200, T), _n(200 * m), _per(4000, T)) if s == "short"
+     else "%d %d %d %d" % (T, _per(2000, T), _n(20 * m), _per(8000, T)),
+     lambda T, s: "%d 4 %d 200" % (T, 6 if s == "short" else 2)),
+    ("malloc-large", "malloc-large",
+     "5-25 MiB buffers split over T threads, every page touched; short: threads re-created in 8 phases",
+     lambda T, s, m: "%d %d %d %d" % (_n(24 * m), max(8, T), T, 8 if s == "short" else 1),
+     lambda T, s: "3 %d %d %d" % (T, T, 3 if s == "short" else 1)),
+    ("larson", "larson",
+     "server simulation, threads hand their blocks to a successor; short: a new thread every 2500 ops; rtime",
+     lambda T, s, m: ("%.2f 8 1000 500 5 4141 %d" if s == "short" else "%.2f 8 1000 5000 100 4141 %d")
+     % (max(0.1, 1.0 * m), T),
+     lambda T, s: "0.05 8 1000 100 %d 4141 %d" % (2 if s == "short" else 10, T)),
+    ("mleak", "mleak",
+     "threads exit with live blocks that main frees later",
+     lambda T, s, m: "%d %d %d" % (_n(100 * m), T, _per(20000, T)) if s == "short"
+     else "%d %d %d" % (_n(10 * m), T, _per(200000, T)),
+     lambda T, s: "%d %d 300" % (4 if s == "short" else 2, T)),
+    ("xmalloc", "xmalloc",
+     "producer/consumer through a bounded queue, every free remote",
+     lambda T, s, m: "%d %d 64" % (max(2, T), _n((6000000 if s == "short" else 20000000) * m)),
+     lambda T, s: "%d 5000 64" % max(2, T)),
+    ("rptest", "rptest",
+     "random sizes 8..16000, a quarter freed by the next thread",
+     lambda T, s, m: "%d %d 100 8 16000" % (T, _per(6000 * m, T)) if s == "short"
+     else "%d %d 1000 8 16000" % (T, _per(600 * m, T)),
+     lambda T, s: "%d 5 %d 8 16000" % (T, 20 if s == "short" else 100)),
+    ("alloc-test", "alloc-test",
+     "Pareto sizes <= 1 KiB, random slot replacement; short: 512 slots, long: 8192",
+     lambda T, s, m: "%d %.3f %d" % (T, 10.0 * m / T, 512) if s == "short"
+     else "%d %.3f %d" % (T, 16.0 * m / T, 8192),
+     lambda T, s: "%d 0.01 %d" % (T, 64 if s == "short" else 512)),
+    ("glibc-thread", "glibc-thread",
+     "fixed-time random replacement, sizes <= 32 KiB; rtime",
+     lambda T, s, m: "%d %.2f %d" % (T, max(0.1, (0.5 if s == "short" else 1.5) * m), 100 if s == "short" else 4000),
+     lambda T, s: "%d 0.03 100" % T),
+    ("sh6bench", "shbench",
+     "batches of 1..1000 B freed LIFO and FIFO",
+     lambda T, s, m: "%d %d 1000 0" % (T, _per(2000 * m, T)) if s == "short"
+     else "%d %d 10000 0" % (T, _per(150 * m, T)),
+     lambda T, s: "%d 2 300 0" % T),
+    ("sh8bench", "shbench",
+     "as sh6bench with a quarter of the blocks freed by another thread",
+     lambda T, s, m: "%d %d 1000 1" % (T, _per(600 * m, T)) if s == "short"
+     else "%d %d 10000 1" % (T, _per(60 * m, T)),
+     lambda T, s: "%d 2 300 1" % T),
+    ("cscratch", "cache",
+     "passive false sharing; short: many objects, few writes each",
+     lambda T, s, m: "scratch %d %d 8 %d" % (T, _n(1000 * m), 50000) if s == "short"
+     else "scratch %d %d 8 %d" % (T, _n(100 * m), 500000),
+     lambda T, s: "scratch %d 20 8 500" % T),
+    ("cthrash", "cache",
+     "active false sharing; short: many objects, few writes each",
+     lambda T, s, m: "thrash %d %d 8 %d" % (T, _n(1000 * m), 50000) if s == "short"
+     else "thrash %d %d 8 %d" % (T, _n(100 * m), 500000),
+     lambda T, s: "thrash %d 20 8 500" % T),
+]
+
+SWEEP_THREADS = (1, 2, 4, 8, 16)
+SWEEP_SCALES = ("short", "long")
+
+
+def sweep_workloads(threads=SWEEP_THREADS, mult=1.0, tiny=False):
+    """The sweep's points in run order: each thread count, each workload, each scale;
+    then the latency workload (two threads of its own) once."""
+    items = []
+    for t in threads:
+        for base, prog, what, args, tiny_args in SWEEP:
+            for s in SWEEP_SCALES:
+                a = tiny_args(t, s) if tiny else args(t, s, mult)
+                items.append(SweepItem(base, prog, s, t, a, tiny_args(t, s), what))
+    # --quick: a quarter of the working set (the first fill touches about 830 MiB at full size)
+    lat_args = "100000 150000" if mult >= 1 else "25000 %d" % _n(150000 * mult)
+    lat = Synthetic("latency", "latency", lat_args, lat_args,
+                    "2000 20000 64 128", "every malloc timed (see bench/latency.c)", nthreads=2,
+                    reports=("p50_us", "p99_us", "p999_us", "p9999_us", "max_us", "timed"))
+    return items + [lat]
