@@ -67,6 +67,18 @@ static bool bits_any(const uint64_t* map, size_t idx, size_t n) {
   return false;
 }
 
+static size_t bits_count(const uint64_t* map, const uint64_t* and_map, size_t idx, size_t n) {
+  size_t c = 0;
+  while (n > 0) {
+    const size_t w = idx >> 6, b = idx & 63;
+    const size_t k = (64 - b < n ? 64 - b : n);
+    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
+    c += (size_t)__builtin_popcountll(map[w] & (and_map != NULL ? and_map[w] : ~0ULL) & mask);
+    idx += k; n -= k;
+  }
+  return c;
+}
+
 /* Find `n` free slices starting at a multiple of `align`: with `dirty_only`
    only a span whose memory is all resident (no page faults, no RSS growth),
    otherwise the first fit. */
@@ -101,8 +113,7 @@ static bool segment_find_span_best(const mi_segment_t* seg, size_t n, size_t ali
   const size_t start = mi_align_up(MI_SEGMENT_FIRST_SLICE, align);
   for (size_t i = start; i + n <= MI_SLICE_COUNT; i += align) {
     if (!bit_get(seg->free_map, i) || !bits_all(seg->free_map, i, n)) continue;
-    size_t d = 0;
-    for (size_t k = i; k < i + n; k++) d += bit_get(seg->dirty_map, k);
+    const size_t d = bits_count(seg->dirty_map, NULL, i, n);
     if (!found || d > *out_dirty) {
       found = true; *out = i; *out_dirty = d;
       if (d == n) break;
@@ -184,18 +195,6 @@ static void tld_segment_remove(mi_tld_t* tld, mi_segment_t* seg) {
    Purging (the policy -- deadlines, budget, adaptive delay, pass limit --
    is purge.c's; this is the mechanism over the slice maps)
 ------------------------------------------------------------------------ */
-static size_t bits_count(const uint64_t* map, const uint64_t* and_map, size_t idx, size_t n) {
-  size_t c = 0;
-  while (n > 0) {
-    const size_t w = idx >> 6, b = idx & 63;
-    const size_t k = (64 - b < n ? 64 - b : n);
-    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
-    c += (size_t)__builtin_popcountll(map[w] & (and_map != NULL ? and_map[w] : ~0ULL) & mask);
-    idx += k; n -= k;
-  }
-  return c;
-}
-
 static void purge_count(mi_stats_internal_t* st, size_t bytes) {
   if (st != NULL) {
     mi_counter_add(st, MI_CTR_PURGE_CALLS, 1);
