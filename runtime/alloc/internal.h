@@ -490,6 +490,19 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 
 static inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
   if (mi_likely(size <= MI_DIRECT_SIZE_MAX)) return mi_heap_malloc_small_inline(heap, size);
+#if !MI_PADDING && !MI_ENCODE_FREELIST && !(MI_DEBUG > 1) && !MI_TRACK_VALGRIND && !MI_ASAN
+  /* 1-64 KiB: the bin's first page, when it has a free block */
+  if (mi_likely(size <= MI_MEDIUM_OBJ_SIZE_MAX)) {
+    mi_page_t* page = heap->pages[_mi_bin(size)].first;
+    if (mi_likely(page != NULL)) {
+      mi_block_t* b = page->free;
+      if (mi_likely(b != NULL)) {
+        page->free = mi_block_nextx(page, b);
+        return b;
+      }
+    }
+  }
+#endif
   return _mi_malloc_generic(heap, size, false, 0);
 }
 
