@@ -201,6 +201,7 @@ static void fork_prepare(void) {
   fork_locked = !_mi_os_is_single_threaded();
   if (!fork_locked) return;
   _mi_arenas_lock_prefork(true);
+  _mi_abandoned_lock_prefork(true);
   _mi_segments_lock_prefork(true);
   _mi_meta_lock_prefork(true);
 }
@@ -209,12 +210,14 @@ static void fork_parent(void) {
   if (!fork_locked) return;
   _mi_meta_lock_prefork(false);
   _mi_segments_lock_prefork(false);
+  _mi_abandoned_lock_prefork(false);
   _mi_arenas_lock_prefork(false);
 }
 
 static void fork_child(void) {
   _mi_meta_reinit_child();
   _mi_segments_reinit_child();
+  _mi_abandoned_reinit_child();
   _mi_arenas_reinit_child();
   _mi_stats_reinit_child();
   fork_locked = false;

@@ -10,6 +10,7 @@
 #endif
 #include "mimalloc.h"
 #include "types.h"
+#include <pthread.h>
 #include <string.h>   /* memset, memcpy */
 #include <errno.h>
 
@@ -381,7 +382,17 @@ mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_sli
 mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) mi_decl_hidden;
 void     _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* slices back to the segment */
 void     _mi_segment_page_release_unowned(mi_page_t* page) mi_decl_hidden;  /* same, for a segment without owner */
+void     _mi_segment_tld_push(mi_tld_t* tld, mi_segment_t* seg) mi_decl_hidden;    /* the thread owns it now */
+void     _mi_segment_tld_remove(mi_tld_t* tld, mi_segment_t* seg) mi_decl_hidden;  /* off the thread's list */
+void     _mi_segment_release_empty(mi_segment_t* seg) mi_decl_hidden;              /* an unowned empty segment: cache or OS */
+void     _mi_segment_due_note(mi_atomic_t* due_at, uint64_t expire) mi_decl_hidden; /* lower a list's earliest deadline */
+void     _mi_segment_list_purge(pthread_mutex_t* lock, mi_segment_t* const* list, mi_atomic_t* due_at, mi_purge_pass_t* pass) mi_decl_hidden; /* purge a list of unowned segments (trylock) */
+void     _mi_segments_purge_cached(mi_purge_pass_t* pass) mi_decl_hidden;          /* the cache of empty segments */
+void     _mi_segments_purge_owned(mi_tld_t* tld, mi_purge_pass_t* pass) mi_decl_hidden; /* the thread's segments, when due */
+/* "abandon.c" -- segments without an owner; the purge pass over all segments */
 void     _mi_segments_purge(mi_tld_t* tld, bool force, bool bounded) mi_decl_hidden; /* purge what purge.c says is due (`bounded`: one pass's limit) */
+void     _mi_abandoned_lock_prefork(bool lock) mi_decl_hidden;
+void     _mi_abandoned_reinit_child(void) mi_decl_hidden;
 void     _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) mi_decl_hidden;
 mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) mi_decl_hidden;   /* pop an abandoned segment into tld */
 bool     _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hidden; /* take this one if still abandoned */

@@ -13,15 +13,12 @@
  * free path in one load whether a pointer is ours.
  */
 #include "internal.h"
+#include "slices.h"
 #include <pthread.h>
 
 uint8_t _mi_segment_map[MI_SEGMAP_ENTRIES];
 uintptr_t _mi_process_cookie;
 
-static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
-static mi_segment_t* abandoned_list;
-static mi_atomic_t abandoned_count;
-static mi_atomic_t abandoned_purge_due;   /* earliest purge deadline among abandoned segments (0: none) */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t* cache_list;
@@ -29,98 +26,6 @@ static size_t cache_count;
 static mi_atomic_t cache_nonempty;   /* peeked without the lock */
 static mi_atomic_t cache_purge_due;  /* earliest purge deadline among cached segments (0: none) */
 #define MI_SEGMENT_CACHE_MAX  64
-
-/* ------------------------------------------------------------------------
-   Bitmaps over the 512 slices
------------------------------------------------------------------------- */
-static inline bool bit_get(const uint64_t* map, size_t i) { return (map[i >> 6] >> (i & 63)) & 1; }
-
-static void bits_set(uint64_t* map, size_t idx, size_t n, bool on) {
-  while (n > 0) {
-    const size_t w = idx >> 6, b = idx & 63;
-    const size_t k = (64 - b < n ? 64 - b : n);
-    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
-    if (on) map[w] |= mask; else map[w] &= ~mask;
-    idx += k; n -= k;
-  }
-}
-
-static bool bits_all(const uint64_t* map, size_t idx, size_t n) {
-  while (n > 0) {
-    const size_t w = idx >> 6, b = idx & 63;
-    const size_t k = (64 - b < n ? 64 - b : n);
-    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
-    if ((map[w] & mask) != mask) return false;
-    idx += k; n -= k;
-  }
-  return true;
-}
-
-static bool bits_any(const uint64_t* map, size_t idx, size_t n) {
-  while (n > 0) {
-    const size_t w = idx >> 6, b = idx & 63;
-    const size_t k = (64 - b < n ? 64 - b : n);
-    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
-    if ((map[w] & mask) != 0) return true;
-    idx += k; n -= k;
-  }
-  return false;
-}
-
-static size_t bits_count(const uint64_t* map, const uint64_t* and_map, size_t idx, size_t n) {
-  size_t c = 0;
-  while (n > 0) {
-    const size_t w = idx >> 6, b = idx & 63;
-    const size_t k = (64 - b < n ? 64 - b : n);
-    const uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
-    c += (size_t)__builtin_popcountll(map[w] & (and_map != NULL ? and_map[w] : ~0ULL) & mask);
-    idx += k; n -= k;
-  }
-  return c;
-}
-
-/* Find `n` free slices starting at a multiple of `align`: with `dirty_only`
-   only a span whose memory is all resident (no page faults, no RSS growth),
-   otherwise the first fit. */
-static bool segment_find_span(const mi_segment_t* seg, size_t n, size_t align, bool dirty_only, size_t* out) {
-  if (seg->used_pages >= MI_SLICE_COUNT) return false;
-  if (n == 1) {
-    for (size_t w = 0; w < MI_SLICE_MAP_WORDS; w++) {
-      uint64_t m = seg->free_map[w];
-      if (dirty_only) m &= seg->dirty_map[w];
-      if (m != 0) { *out = (w << 6) + (size_t)__builtin_ctzll(m); return true; }
-    }
-    return false;
-  }
-  const size_t start = mi_align_up(MI_SEGMENT_FIRST_SLICE, align);
-  for (size_t i = start; i + n <= MI_SLICE_COUNT; ) {
-    const uint64_t w = seg->free_map[i >> 6] & (dirty_only ? seg->dirty_map[i >> 6] : ~0ULL);
-    if ((i & 63) == 0 && w == 0) { i += 64; continue; }
-    if (!bit_get(seg->free_map, i) || (dirty_only && !bit_get(seg->dirty_map, i))) { i += align; continue; }
-    if (bits_all(seg->free_map, i, n) && (!dirty_only || bits_all(seg->dirty_map, i, n))) { *out = i; return true; }
-    i += align;
-  }
-  return false;
-}
-
-/* The free span of `n` slices (start a multiple of `align`) with the most
-   resident slices, stopping at a wholly resident one; false if none fits.
-   Used when no wholly resident span exists: each resident slice taken is a
-   page fault and a zeroed page saved. */
-static bool segment_find_span_best(const mi_segment_t* seg, size_t n, size_t align, size_t* out, size_t* out_dirty) {
-  if (seg->used_pages >= MI_SLICE_COUNT) return false;
-  bool found = false;
-  const size_t start = mi_align_up(MI_SEGMENT_FIRST_SLICE, align);
-  for (size_t i = start; i + n <= MI_SLICE_COUNT; i += align) {
-    if (!bit_get(seg->free_map, i) || !bits_all(seg->free_map, i, n)) continue;
-    const size_t d = bits_count(seg->dirty_map, NULL, i, n);
-    if (!found || d > *out_dirty) {
-      found = true; *out = i; *out_dirty = d;
-      if (d == n) break;
-    }
-  }
-  return found;
-}
 
 /* ------------------------------------------------------------------------
    Segment map
@@ -173,7 +78,7 @@ mi_page_t* _mi_segment_page_of_checked(const void* p) {
 /* ------------------------------------------------------------------------
    Owner list of a thread
 ------------------------------------------------------------------------ */
-static void tld_segment_push(mi_tld_t* tld, mi_segment_t* seg) {
+void _mi_segment_tld_push(mi_tld_t* tld, mi_segment_t* seg) {
   seg->tld = tld;
   seg->subproc = tld->subproc;
   if (seg->purge_expire != 0 && (tld->purge_due == 0 || seg->purge_expire < tld->purge_due)) tld->purge_due = seg->purge_expire;
@@ -184,7 +89,7 @@ static void tld_segment_push(mi_tld_t* tld, mi_segment_t* seg) {
   tld->segment_count++;
 }
 
-static void tld_segment_remove(mi_tld_t* tld, mi_segment_t* seg) {
+void _mi_segment_tld_remove(mi_tld_t* tld, mi_segment_t* seg) {
   if (seg->prev != NULL) seg->prev->next = seg->next; else tld->segments = seg->next;
   if (seg->next != NULL) seg->next->prev = seg->prev;
   seg->next = seg->prev = NULL;
@@ -295,19 +200,13 @@ static void segment_schedule_purge(mi_tld_t* tld, mi_segment_t* seg, size_t idx,
 static void segment_cache_push(mi_segment_t* seg);
 static void segment_os_free(mi_segment_t* seg);
 
-static void due_note(mi_atomic_t* due_at, uint64_t expire) {
+void _mi_segment_due_note(mi_atomic_t* due_at, uint64_t expire) {
   if (expire == 0) return;
   uintptr_t cur = mi_atomic_load_relaxed(due_at);
   while ((cur == 0 || expire < cur) && !mi_atomic_cas_acq_rel(due_at, &cur, expire)) { }
 }
 
-static void abandoned_note_purge(uint64_t expire) {
-  due_note(&abandoned_purge_due, expire);
-}
-
-/* Purge what the pass allows in a list of unowned segments (abandoned or
-   cached): nobody else would.  `due_at` keeps the list's earliest deadline. */
-static void list_purge(pthread_mutex_t* lock, mi_segment_t* const* list, mi_atomic_t* due_at, mi_purge_pass_t* pass) {
+void _mi_segment_list_purge(pthread_mutex_t* lock, mi_segment_t* const* list, mi_atomic_t* due_at, mi_purge_pass_t* pass) {
   const uintptr_t due = mi_atomic_load_relaxed(due_at);
   if (due == 0 || (!pass->force && due > pass->now)) return;
   if (pthread_mutex_trylock(lock) != 0) return;
@@ -320,28 +219,26 @@ static void list_purge(pthread_mutex_t* lock, mi_segment_t* const* list, mi_atom
   pthread_mutex_unlock(lock);
 }
 
-void _mi_segments_purge(mi_tld_t* tld, bool force, bool bounded) {
-  const uint64_t now = _mi_os_clock_ms();
-  tld->now_ms = now;
-  mi_purge_pass_t pass;
-  _mi_purge_pass_begin(&pass, now, force, bounded);
-  list_purge(&abandoned_lock, &abandoned_list, &abandoned_purge_due, &pass);
-  list_purge(&cache_lock, &cache_list, &cache_purge_due, &pass);
-  if (tld->purge_due == 0 && !force) return;
-  if (!force && now < tld->purge_due) return;
+void _mi_segments_purge_cached(mi_purge_pass_t* pass) {
+  _mi_segment_list_purge(&cache_lock, &cache_list, &cache_purge_due, pass);
+}
+
+void _mi_segments_purge_owned(mi_tld_t* tld, mi_purge_pass_t* pass) {
+  if (tld->purge_due == 0 && !pass->force) return;
+  if (!pass->force && pass->now < tld->purge_due) return;
   uint64_t next_due = 0;
   size_t empty_kept = 0;
   mi_segment_t* seg = tld->segments;
   while (seg != NULL) {
     mi_segment_t* next = seg->next;
     if (seg->purge_expire != 0) {
-      if (force || seg->purge_expire <= now) segment_purge(seg, &pass, &tld->stats);
+      if (pass->force || seg->purge_expire <= pass->now) segment_purge(seg, pass, &tld->stats);
       if (seg->purge_expire != 0 && (next_due == 0 || seg->purge_expire < next_due)) next_due = seg->purge_expire;
     }
-    if (seg->used_pages == 0 && seg->kind == MI_SEGMENT_NORMAL && (seg->purge_expire == 0 || force)) {
+    if (seg->used_pages == 0 && seg->kind == MI_SEGMENT_NORMAL && (seg->purge_expire == 0 || pass->force)) {
       /* empty and clean: keep one per thread, give the rest to the cache */
-      if (empty_kept++ > 0 || force) {
-        tld_segment_remove(tld, seg);
+      if (empty_kept++ > 0 || pass->force) {
+        _mi_segment_tld_remove(tld, seg);
         mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
         segment_cache_push(seg);
       }
@@ -412,7 +309,7 @@ static void segment_cache_push(mi_segment_t* seg) {
   pthread_mutex_unlock(&cache_lock);
   if (seg != NULL) { segment_os_free(seg); return; }
   _mi_stats_process_counter(MI_CTR_SEGMENTS_CACHED, 1);
-  due_note(&cache_purge_due, expire);
+  _mi_segment_due_note(&cache_purge_due, expire);
 }
 
 void _mi_segment_cache_collect(bool force) {
@@ -493,7 +390,7 @@ static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
     seg->used_pages = 0;
     seg->next = seg->prev = NULL;
   }
-  tld_segment_push(tld, seg);
+  _mi_segment_tld_push(tld, seg);
   mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
   return seg;
 }
@@ -608,7 +505,7 @@ static mi_segment_t* segment_cache_pop_resident(mi_tld_t* tld) {
   if (seg == NULL) return NULL;
   seg->used_pages = 0;
   seg->next = seg->prev = NULL;
-  tld_segment_push(tld, seg);
+  _mi_segment_tld_push(tld, seg);
   mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
   return seg;
 }
@@ -681,7 +578,7 @@ mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignm
   segment_init_header(seg, total, MI_SEGMENT_HUGE, seg->arena_id);
   seg->is_zero = zero;
   segmap_set(seg, true);
-  tld_segment_push(tld, seg);
+  _mi_segment_tld_push(tld, seg);
   mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
   _mi_stats_committed_add((int64_t)total);
   seg->used_pages = 1;
@@ -702,7 +599,7 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
   mi_segment_t* seg = _mi_page_segment(page);
   mi_assert_internal(seg->used_pages > 0);
   if (seg->kind == MI_SEGMENT_HUGE) {
-    tld_segment_remove(tld, seg);
+    _mi_segment_tld_remove(tld, seg);
     mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
     _mi_stats_committed_add(-(int64_t)seg->segment_size);
     memset(page, 0, sizeof(*page));
@@ -801,140 +698,32 @@ bool _mi_segment_huge_resize(mi_page_t* page, size_t newsize) {
 }
 
 /* ------------------------------------------------------------------------
-   Abandonment and reclaim
+   Empty segments
 ------------------------------------------------------------------------ */
 void _mi_segment_free_if_empty(mi_segment_t* seg, mi_tld_t* tld) {
   if (seg->used_pages != 0) return;
   if (tld != NULL) {
-    tld_segment_remove(tld, seg);
+    _mi_segment_tld_remove(tld, seg);
     mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
   }
   if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg);
   else segment_cache_push(seg);
 }
 
-/* The owner gives the segment up: its pages hold live blocks (or it is empty). */
-void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
-  tld_segment_remove(tld, seg);
-  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
-  if (seg->used_pages == 0) {
-    if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
-    return;
-  }
-  /* dirty slices keep their deadlines: a reclaiming thread takes them
-     first, or any thread's purge pass (list_purge) purges them when due */
-  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
-  pthread_mutex_lock(&abandoned_lock);
-  seg->tld = NULL;
-  seg->prev = NULL;
-  seg->next = abandoned_list;
-  if (abandoned_list != NULL) abandoned_list->prev = seg;
-  abandoned_list = seg;
-  mi_atomic_add_relaxed(&abandoned_count, 1);
-  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
-  pthread_mutex_unlock(&abandoned_lock);
-  abandoned_note_purge(expire);
-}
-
-static void abandoned_unlink(mi_segment_t* seg) {
-  if (seg->prev != NULL) seg->prev->next = seg->next; else abandoned_list = seg->next;
-  if (seg->next != NULL) seg->next->prev = seg->prev;
-  seg->next = seg->prev = NULL;
-  mi_atomic_add_relaxed(&abandoned_count, -1);
-}
-
-size_t _mi_segment_abandoned_count(void) {
-  return (size_t)mi_atomic_load_relaxed(&abandoned_count);
-}
-
-/* Take the oldest abandoned segment into `tld` (NULL if none). */
-mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) {
-  if (mi_atomic_load_relaxed(&abandoned_count) == 0) return NULL;
-  pthread_mutex_lock(&abandoned_lock);
-  mi_segment_t* seg = abandoned_list;
-  while (seg != NULL && seg->subproc != tld->subproc) seg = seg->next;   /* never across sub-processes */
-  if (seg != NULL) abandoned_unlink(seg);
-  pthread_mutex_unlock(&abandoned_lock);
-  if (seg == NULL) return NULL;
-  tld_segment_push(tld, seg);
-  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
-  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
-  return seg;
-}
-
-/* Take a specific segment if it is still abandoned (tld NULL: keep it unowned). */
-bool _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) {
-  if (pthread_mutex_trylock(&abandoned_lock) != 0) return false;
-  bool found = false;
-  if (seg->tld == NULL && _mi_segment_is_valid_header(seg)) {
-    for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
-      if (s == seg) { found = true; break; }
-    }
-    if (found) abandoned_unlink(seg);
-  }
-  pthread_mutex_unlock(&abandoned_lock);
-  if (found && tld != NULL) {
-    tld_segment_push(tld, seg);
-    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
-    mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
-  }
-  return found;
-}
-
-/* Return a segment taken without an owner to the abandoned list, or free it if empty. */
-void _mi_segment_release_abandoned(mi_segment_t* seg) {
-  if (seg->used_pages == 0) {
-    if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
-    return;
-  }
-  pthread_mutex_lock(&abandoned_lock);
-  seg->tld = NULL;
-  seg->prev = NULL;
-  seg->next = abandoned_list;
-  if (abandoned_list != NULL) abandoned_list->prev = seg;
-  abandoned_list = seg;
-  mi_atomic_add_relaxed(&abandoned_count, 1);
-  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
-  pthread_mutex_unlock(&abandoned_lock);
-  abandoned_note_purge(expire);
-}
-
-/* A deleted sub-process: its abandoned memory goes to the main one. */
-void _mi_segment_abandoned_reassign(void* from, void* to) {
-  pthread_mutex_lock(&abandoned_lock);
-  for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
-    if (s->subproc == from) s->subproc = to;
-  }
-  pthread_mutex_unlock(&abandoned_lock);
-}
-
-/* Visit abandoned segments under the lock (for mi_abandoned_visit_blocks
-   and statistics); `subproc` selects one sub-process, MI_SUBPROC_ANY all. */
-void _mi_segment_abandoned_visit(void* subproc, bool (*fun)(mi_segment_t* seg, void* arg), void* arg) {
-  pthread_mutex_lock(&abandoned_lock);
-  for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
-    if (subproc != MI_SUBPROC_ANY && s->subproc != subproc) continue;
-    if (!fun(s, arg)) break;
-  }
-  pthread_mutex_unlock(&abandoned_lock);
+/* An unowned empty segment goes to the cache (huge ones to the OS). */
+void _mi_segment_release_empty(mi_segment_t* seg) {
+  if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg); else segment_cache_push(seg);
 }
 
 /* ------------------------------------------------------------------------
    fork
 ------------------------------------------------------------------------ */
 void _mi_segments_lock_prefork(bool lock) {
-  if (lock) {
-    pthread_mutex_lock(&abandoned_lock);
-    pthread_mutex_lock(&cache_lock);
-  }
-  else {
-    pthread_mutex_unlock(&cache_lock);
-    pthread_mutex_unlock(&abandoned_lock);
-  }
+  if (lock) pthread_mutex_lock(&cache_lock);
+  else pthread_mutex_unlock(&cache_lock);
 }
 
 void _mi_segments_reinit_child(void) {
-  pthread_mutex_init(&abandoned_lock, NULL);
   pthread_mutex_init(&cache_lock, NULL);
 }
 

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT
+ * abandon.c -- segments without an owner thread, and the purge pass over
+ * all segments.
+ *
+ * A thread that exits with live blocks abandons its segments to one
+ * process-wide list; other threads reclaim them when they need pages (their
+ * resident free memory first: page.c) or when a remote free finds a page of
+ * one empty.  Abandoned segments keep their free slices' purge deadlines:
+ * nothing is purged because a thread exited.  The purge pass runs over the
+ * abandoned list, the cache of empty segments and the calling thread's
+ * segments under one purge.c pass (one limit, one budget).  This file sits
+ * above segment.c and calls only it and the ground floor.
+ */
+#include "internal.h"
+#include <pthread.h>
+
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_segment_t* abandoned_list;
+static mi_atomic_t abandoned_count;
+static mi_atomic_t abandoned_purge_due;   /* earliest purge deadline among abandoned segments (0: none) */
+
+static void abandoned_note_purge(uint64_t expire) {
+  _mi_segment_due_note(&abandoned_purge_due, expire);
+}
+
+/* ------------------------------------------------------------------------
+   The purge pass
+------------------------------------------------------------------------ */
+void _mi_segments_purge(mi_tld_t* tld, bool force, bool bounded) {
+  const uint64_t now = _mi_os_clock_ms();
+  tld->now_ms = now;
+  mi_purge_pass_t pass;
+  _mi_purge_pass_begin(&pass, now, force, bounded);
+  _mi_segment_list_purge(&abandoned_lock, &abandoned_list, &abandoned_purge_due, &pass);
+  _mi_segments_purge_cached(&pass);
+  _mi_segments_purge_owned(tld, &pass);
+}
+
+/* ------------------------------------------------------------------------
+   Abandonment and reclaim
+------------------------------------------------------------------------ */
+/* The owner gives the segment up: its pages hold live blocks (or it is empty). */
+void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
+  _mi_segment_tld_remove(tld, seg);
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
+  if (seg->used_pages == 0) {
+    _mi_segment_release_empty(seg);
+    return;
+  }
+  /* dirty slices keep their deadlines: a reclaiming thread takes them
+     first, or any thread's purge pass (_mi_segments_purge) purges them when due */
+  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
+  pthread_mutex_lock(&abandoned_lock);
+  seg->tld = NULL;
+  seg->prev = NULL;
+  seg->next = abandoned_list;
+  if (abandoned_list != NULL) abandoned_list->prev = seg;
+  abandoned_list = seg;
+  mi_atomic_add_relaxed(&abandoned_count, 1);
+  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
+  pthread_mutex_unlock(&abandoned_lock);
+  abandoned_note_purge(expire);
+}
+
+static void abandoned_unlink(mi_segment_t* seg) {
+  if (seg->prev != NULL) seg->prev->next = seg->next; else abandoned_list = seg->next;
+  if (seg->next != NULL) seg->next->prev = seg->prev;
+  seg->next = seg->prev = NULL;
+  mi_atomic_add_relaxed(&abandoned_count, -1);
+}
+
+size_t _mi_segment_abandoned_count(void) {
+  return (size_t)mi_atomic_load_relaxed(&abandoned_count);
+}
+
+/* Take the oldest abandoned segment into `tld` (NULL if none). */
+mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) {
+  if (mi_atomic_load_relaxed(&abandoned_count) == 0) return NULL;
+  pthread_mutex_lock(&abandoned_lock);
+  mi_segment_t* seg = abandoned_list;
+  while (seg != NULL && seg->subproc != tld->subproc) seg = seg->next;   /* never across sub-processes */
+  if (seg != NULL) abandoned_unlink(seg);
+  pthread_mutex_unlock(&abandoned_lock);
+  if (seg == NULL) return NULL;
+  _mi_segment_tld_push(tld, seg);
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
+  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
+  return seg;
+}
+
+/* Take a specific segment if it is still abandoned (tld NULL: keep it unowned). */
+bool _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) {
+  if (pthread_mutex_trylock(&abandoned_lock) != 0) return false;
+  bool found = false;
+  if (seg->tld == NULL && _mi_segment_is_valid_header(seg)) {
+    for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
+      if (s == seg) { found = true; break; }
+    }
+    if (found) abandoned_unlink(seg);
+  }
+  pthread_mutex_unlock(&abandoned_lock);
+  if (found && tld != NULL) {
+    _mi_segment_tld_push(tld, seg);
+    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
+    mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
+  }
+  return found;
+}
+
+/* Return a segment taken without an owner to the abandoned list, or free it if empty. */
+void _mi_segment_release_abandoned(mi_segment_t* seg) {
+  if (seg->used_pages == 0) {
+    _mi_segment_release_empty(seg);
+    return;
+  }
+  pthread_mutex_lock(&abandoned_lock);
+  seg->tld = NULL;
+  seg->prev = NULL;
+  seg->next = abandoned_list;
+  if (abandoned_list != NULL) abandoned_list->prev = seg;
+  abandoned_list = seg;
+  mi_atomic_add_relaxed(&abandoned_count, 1);
+  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
+  pthread_mutex_unlock(&abandoned_lock);
+  abandoned_note_purge(expire);
+}
+
+/* A deleted sub-process: its abandoned memory goes to the main one. */
+void _mi_segment_abandoned_reassign(void* from, void* to) {
+  pthread_mutex_lock(&abandoned_lock);
+  for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
+    if (s->subproc == from) s->subproc = to;
+  }
+  pthread_mutex_unlock(&abandoned_lock);
+}
+
+/* Visit abandoned segments under the lock (for mi_abandoned_visit_blocks
+   and statistics); `subproc` selects one sub-process, MI_SUBPROC_ANY all. */
+void _mi_segment_abandoned_visit(void* subproc, bool (*fun)(mi_segment_t* seg, void* arg), void* arg) {
+  pthread_mutex_lock(&abandoned_lock);
+  for (mi_segment_t* s = abandoned_list; s != NULL; s = s->next) {
+    if (subproc != MI_SUBPROC_ANY && s->subproc != subproc) continue;
+    if (!fun(s, arg)) break;
+  }
+  pthread_mutex_unlock(&abandoned_lock);
+}
+
+/* ------------------------------------------------------------------------
+   fork
+------------------------------------------------------------------------ */
+void _mi_abandoned_lock_prefork(bool lock) {
+  if (lock) pthread_mutex_lock(&abandoned_lock);
+  else pthread_mutex_unlock(&abandoned_lock);
+}
+
+void _mi_abandoned_reinit_child(void) {
+  pthread_mutex_init(&abandoned_lock, NULL);
+}
