@@ -13,8 +13,9 @@
  *    takes resident free memory before clean memory (segment.c, page.c).
  *  - Budget: while the process holds more unused resident memory than its
  *    budget -- MI_PURGE_FLOOR plus 1/4 of the peak of memory in use -- the
- *    excess is purged as soon as it is due.  Within the budget a slice waits
- *    (mult - 1) x purge_delay longer.
+ *    excess is purged once due and a quarter of the adaptive wait below has
+ *    passed.  Within the budget a slice waits (mult - 1) x purge_delay
+ *    longer.
  *  - Adaptive wait: claiming a slice that was purged less than
  *    max(8 x the wait, MI_PURGE_WINDOW_MS) ago is a wasted purge; each one
  *    doubles mult (up to MI_PURGE_MULT_MAX), and every MI_PURGE_DECAY_MS
@@ -132,10 +133,12 @@ void _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force, bool 
 uint64_t _mi_purge_when(const mi_purge_pass_t* pass, uint64_t due) {
   if (pass->force) return 0;
   if (due == UINT64_MAX) return UINT64_MAX;
-  if (due <= pass->now && pass->over > 0) return 0;         /* due, and over the budget */
+  const uint64_t over_due = due + pass->extra / 4;          /* over the budget: a quarter of the adaptive wait */
+  if (over_due <= pass->now && pass->over > 0) return 0;
   const uint64_t late = due + pass->extra;                  /* within the budget: the adaptive wait */
   if (late <= pass->now) return 0;
-  return (due <= pass->now ? late : due);                   /* the next time to look */
+  if (over_due > pass->now) return over_due;                /* the next time to look */
+  return late;
 }
 
 void _mi_purge_pass_took(mi_purge_pass_t* pass, size_t bytes, bool released) {
