@@ -10,13 +10,24 @@
 typedef struct job_s {
   bench_t*   b;
   bench_fun* run;
+  size_t     live;   /* blocks left in the thread heap after the run */
 } job_t;
+
+static bool count_block(const mi_heap_t* h, const mi_heap_area_t* a, void* block, size_t bs, void* arg) {
+  (void)h; (void)a; (void)bs;
+  if (block != NULL) (*(size_t*)arg)++;
+  return true;
+}
 
 static void* job_thread(void* arg) {
   job_t* job = (job_t*)arg;
   job->b->ctx = rt_thread_attach();
   if (job->b->ctx == NULL) { fprintf(stderr, "bench: cannot attach\n"); exit(2); }
   job->run(job->b);
+  /* Leak check that needs no inline statistics: once everything pending is
+     released, the thread heap (objects only) has no block left. */
+  rt_collect(job->b->ctx);
+  mi_heap_visit_blocks(job->b->ctx->thread_heap, true, &count_block, &job->live);
   rt_thread_detach(job->b->ctx);
   job->b->ctx = NULL;
   return NULL;
@@ -68,7 +79,7 @@ int bench_main(int argc, char** argv, const char* name, long default_size, bench
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, (size_t)1 << 30);
-  job_t job = { &b, run };
+  job_t job = { &b, run, 0 };
   pthread_t th;
   if (pthread_create(&th, &attr, &job_thread, &job) != 0) { fprintf(stderr, "bench: no thread\n"); return 2; }
   pthread_join(th, NULL);
@@ -78,7 +89,11 @@ int bench_main(int argc, char** argv, const char* name, long default_size, bench
   rt_stats(&st);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
+#if RC_STATS
   uint64_t leaked = st.rc.allocs - st.rc.frees;
+#else
+  uint64_t leaked = job.live;
+#endif
   if (stats) {
     fprintf(stderr, "rc-stats: bench=%s size=%ld reuse=%d drop_budget=%lld allocs=%llu frees=%llu "
                     "reuse_hits=%llu reuse_tokens=%llu atomic_ops=%llu pushed=%llu max_pending=%llu max_drop=%llu "

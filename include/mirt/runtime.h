@@ -78,7 +78,7 @@ rc_decl_export size_t rt_tick(rc_ctx_t* ctx, size_t budget);
 /* Release everything pending, run all finalizers, then collect the thread's heap (forced). */
 rc_decl_export void rt_collect(rc_ctx_t* ctx);
 
-/* Totals: threads already detached plus the calling thread (if attached), and the process RSS. */
+/* Totals: threads already detached plus the calling thread (if attached), and the process RSS; allocs, reuse_hits and reuse_tokens are exact only for code built with RC_STATS=1 (see rc_stats_t). */
 rc_decl_export void rt_stats(rt_stats_t* out);
 /* Counters of one thread's context only (call on that thread). */
 rc_decl_export void rt_thread_stats(const rc_ctx_t* ctx, rt_stats_t* out);

@@ -3,6 +3,10 @@
 #ifndef MIRT_RC_INTERNAL_H
 #define MIRT_RC_INTERNAL_H
 
+/* The library counts on its own (out-of-line) paths only: its uses of the
+   inline helpers must not count a second time, whatever CFLAGS say. */
+#undef RC_STATS
+#define RC_STATS 0
 #include "mirt/rc.h"
 #include "../alloc/atomic.h"  /* mi_atomic32_* */
 #include <string.h>           /* memcpy */
