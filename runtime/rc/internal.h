@@ -84,6 +84,7 @@ void      _rc_enqueue_dead(rc_ctx_t* ctx, rc_obj_t* o);        /* queue a dead o
 void      _rc_release_fields(rc_ctx_t* ctx, rc_obj_t* o);      /* decrement o's value fields, queueing the dead */
 size_t    _rc_drain(rc_ctx_t* ctx, size_t budget);             /* do up to `budget` release units; returns units done */
 void      _rc_drop_drain(rc_ctx_t* ctx);                       /* the drain of one rc_drop: drop_budget, timed, max_drop */
+void      _rc_drop_free(rc_ctx_t* ctx, rc_obj_t* o);            /* last drop of a plain object, untimed, budget > 0: free it now, then drain */
 size_t    _rc_run_finalizers(rc_ctx_t* ctx, size_t budget);    /* run up to `budget` finalizers (safe points only) */
 void      _rc_release_all(rc_ctx_t* ctx);                      /* finalizers and pending, until both are empty */
 void      _rc_hist_add(uint32_t* hist, uint64_t ns);           /* record one duration */

@@ -134,6 +134,10 @@ void rc_drop_slow(rc_ctx_t* ctx, rc_obj_t* o) {
     return;
   }
   if (rc < 0 && !_rc_shared_release(ctx, o, rc)) return;
+  if (rc_likely(ctx->busy == 0 && o->flags == 0 && ctx->drop_budget != 0 && !ctx->time_drops)) {
+    _rc_drop_free(ctx, o);   /* plain object: no kind, not large */
+    return;
+  }
   _rc_enqueue_dead(ctx, o);
   if (ctx->busy == 0) _rc_drop_drain(ctx);
 }

@@ -161,6 +161,23 @@ void _rc_drop_drain(rc_ctx_t* ctx) {
   if (n > ctx->st.max_drop) ctx->st.max_drop = n;
 }
 
+void _rc_drop_free(rc_ctx_t* ctx, rc_obj_t* o) {
+  /* The work unit the drain would do first, without the round trip through
+     the pending list: the children go on the list (the first field last,
+     so it is released next), the object is freed, and the rest of the
+     drop budget goes to the list. */
+  uint64_t f0 = ctx->st.frees;
+  rc_val_t* f = rc_fields(o);
+  for (unsigned i = o->scan; i-- > 0; ) dec_child(ctx, f[i]);
+  mi_free(o);
+  ctx->st.pushed++;
+  ctx->st.drained++;
+  ctx->st.frees++;
+  if (ctx->pending != NULL && ctx->drop_budget > 1) _rc_drain(ctx, ctx->drop_budget - 1);
+  uint64_t n = ctx->st.frees - f0;
+  if (n > ctx->st.max_drop) ctx->st.max_drop = n;
+}
+
 void rc_assist(rc_ctx_t* ctx) {
   /* Pending passed the soft limit: every allocation frees two objects
      first, so dead memory shrinks while the limit is exceeded. */
