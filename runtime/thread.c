@@ -10,6 +10,25 @@
 
 rt_config_t _rt_config;
 
+/* The heartbeat hook is added with mi_deferred_free_add, so another runtime
+   in the process keeps its own; linked against an allocator without that
+   mirt extension (Debian's libmimalloc, the glibc shim) the runtime falls
+   back to the one mi_register_deferred_free slot. */
+#pragma weak mi_deferred_free_add
+#pragma weak mi_deferred_free_remove
+static size_t rt_hook;   /* handle from mi_deferred_free_add, 0 when the fallback is in use */
+
+static void hook_heartbeat(void) {
+  rt_hook = (&mi_deferred_free_add != NULL ? mi_deferred_free_add(&_rt_heartbeat, NULL) : 0);
+  if (rt_hook == 0) mi_register_deferred_free(&_rt_heartbeat, NULL);
+}
+
+static void unhook_heartbeat(void) {
+  if (rt_hook != 0) mi_deferred_free_remove(rt_hook);
+  else mi_register_deferred_free(NULL, NULL);
+  rt_hook = 0;
+}
+
 /* Registry: attached contexts (linked through ctx->link) and the merged
    statistics of the threads that detached. */
 static pthread_mutex_t rt_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,7 +58,7 @@ static void start_locked(const rt_config_t* cfg) {
   memset(&rt_totals, 0, sizeof rt_totals);
   memset(rt_hist, 0, sizeof rt_hist);
   rt_started = true;
-  if (_rt_config.use_heartbeat) mi_register_deferred_free(&_rt_heartbeat, NULL);
+  if (_rt_config.use_heartbeat) hook_heartbeat();
 }
 
 int rt_init(const rt_config_t* cfg) {
@@ -140,7 +159,7 @@ int rt_shutdown(void) {
   int err = 0;
   if (rt_threads != NULL) err = EBUSY;
   else if (rt_started) {
-    if (_rt_config.use_heartbeat) mi_register_deferred_free(NULL, NULL);
+    if (_rt_config.use_heartbeat) unhook_heartbeat();
     rt_started = false;
   }
   pthread_mutex_unlock(&rt_lock);
