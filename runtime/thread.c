@@ -43,6 +43,7 @@ void rt_config_default(rt_config_t* cfg) {
   cfg->drop_budget = RT_DEFAULT_DROP_BUDGET;
   cfg->tick_budget = RT_DEFAULT_TICK_BUDGET;
   cfg->pending_soft_limit = RT_DEFAULT_SOFT_LIMIT;
+  cfg->pause_us = RT_DEFAULT_PAUSE_US;
   cfg->use_heartbeat = true;
 #if defined(MI_DEBUG) && (MI_DEBUG > 0)
   cfg->arena_check = true;
@@ -89,6 +90,7 @@ rc_ctx_t* rt_thread_attach(void) {
   ctx->drop_budget = cfg.drop_budget;
   ctx->tick_budget = cfg.tick_budget;
   ctx->soft_limit = cfg.pending_soft_limit;
+  ctx->pause_ns = (uint64_t)cfg.pause_us * 1000u;
   ctx->time_drops = cfg.time_drops;
   if (cfg.time_drops) ctx->drop_hist = (uint32_t*)mi_zalloc(RC_HIST_BUCKETS * sizeof(uint32_t));
 
@@ -106,6 +108,10 @@ void rt_thread_set_budget(rc_ctx_t* ctx, size_t drop_budget, size_t tick_budget)
   ctx->tick_budget = (tick_budget == 0 ? 1 : tick_budget);
 }
 
+void rt_thread_set_pause(rc_ctx_t* ctx, size_t pause_us) {
+  ctx->pause_ns = (uint64_t)pause_us * 1000u;
+}
+
 void _rt_stats_add(rc_stats_t* into, const rc_stats_t* from) {
   into->allocs += from->allocs;
   into->frees += from->frees;
@@ -121,6 +127,7 @@ void _rt_stats_add(rc_stats_t* into, const rc_stats_t* from) {
   into->drops_timed += from->drops_timed;
   if (from->max_drop_ns > into->max_drop_ns) into->max_drop_ns = from->max_drop_ns;
   if (from->max_beat_ns > into->max_beat_ns) into->max_beat_ns = from->max_beat_ns;
+  if (from->max_tick_ns > into->max_tick_ns) into->max_tick_ns = from->max_tick_ns;
   into->heartbeats += from->heartbeats;
   into->ticks += from->ticks;
   into->finalized += from->finalized;

@@ -55,6 +55,7 @@ static void start(size_t drop_budget, size_t tick_budget, bool heartbeat) {
   cfg.drop_budget = drop_budget;
   cfg.tick_budget = tick_budget;
   cfg.use_heartbeat = heartbeat;
+  cfg.pause_us = 0;                 /* budgets by count only: exact, whatever the machine */
   ck_assert_int_eq(rt_init(&cfg), 0);
   ctx = rt_thread_attach();
   ck_assert_ptr_nonnull(ctx);
@@ -299,6 +300,29 @@ START_TEST(test_rc_large_object)
   ck_all_freed(&ctx->st);
   ck_assert_uint_le(ctx->st.max_drop, 4);
   ck_assert_uint_eq(live_blocks(), base);
+}
+END_TEST
+
+/* With a pause bound, a bounded drain stops at its deadline even when its
+   count budget is far from spent (the clock is read every few dozen objects). */
+START_TEST(test_rc_pause_bound)
+{
+  rc_val_t l = rc_int(0);
+  for (int i = 0; i < 10000; i++) l = pair(rc_int(i), l);
+  rt_thread_set_budget(ctx, 1000, 1000);
+  ctx->pause_ns = 1;                                  /* every deadline has passed after one chunk */
+  rc_drop(ctx, l);
+  ck_assert_uint_ge(ctx->st.frees, 2);
+  ck_assert_uint_le(ctx->st.frees, 64);               /* not the 1000 of the count budget */
+  uint64_t f = ctx->st.frees;
+  ck_assert_uint_gt(rt_tick(ctx, 1000), 0);
+  ck_assert_uint_le(ctx->st.frees - f, 64);
+  rt_thread_set_pause(ctx, 0);                        /* count only again */
+  f = ctx->st.frees;
+  rt_tick(ctx, 1000);
+  ck_assert_uint_eq(ctx->st.frees - f, 1000);
+  ck_assert_uint_eq(rt_tick(ctx, RC_BUDGET_UNBOUNDED), 0);
+  ck_all_freed(&ctx->st);
 }
 END_TEST
 
@@ -617,6 +641,7 @@ static Suite* rc_suite(void) {
   tcase_add_test(tc, test_rc_release_budget);
   tcase_add_test(tc, test_rc_release_budget_zero);
   tcase_add_test(tc, test_rc_large_object);
+  tcase_add_test(tc, test_rc_pause_bound);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("release_eager");

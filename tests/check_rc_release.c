@@ -180,6 +180,7 @@ static void run_traced_child(int fd) {
   rt_config_default(&cfg);
   cfg.drop_budget = 8;
   cfg.tick_budget = 500;
+  cfg.pause_us = 0;              /* count-bounded drains only: deterministic */
   cfg.on_heartbeat = &on_beat;
   if (rt_init(&cfg) != 0) _exit(2);
   rc_ctx_t* ctx = rt_thread_attach();

@@ -167,6 +167,7 @@ typedef struct rc_stats_s {
   uint64_t drops_timed;    /* releasing drops measured (when timing is on) */
   uint64_t max_drop_ns;    /* longest releasing drop measured */
   uint64_t max_beat_ns;    /* longest heartbeat drain measured (when timing is on) */
+  uint64_t max_tick_ns;    /* longest rt_tick measured (when timing is on) */
   uint64_t heartbeats;     /* allocator heartbeats seen by this thread */
   uint64_t ticks;          /* rt_tick calls */
   uint64_t finalized;      /* finalizers run */
@@ -184,6 +185,7 @@ struct rc_ctx_s {
   size_t      soft_limit;    /* above it, every allocation assists the release */
   size_t      drop_budget;   /* release units per rc_drop (RC_BUDGET_UNBOUNDED: eager) */
   size_t      tick_budget;   /* release units per allocator heartbeat */
+  uint64_t    pause_ns;      /* bounded drains also stop after about this long (0: by count only) */
   rc_obj_t*   pending;       /* dead objects whose fields are not yet released (LIFO) */
   rc_obj_t*   fin_head;      /* dead objects waiting for their finalizer (FIFO) */
   rc_obj_t*   fin_tail;

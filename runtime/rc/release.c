@@ -144,14 +144,31 @@ size_t _rc_drain(rc_ctx_t* ctx, size_t budget) {
   return done;
 }
 
+size_t _rc_drain_paced(rc_ctx_t* ctx, size_t budget) {
+  /* Count bound and time bound together: the clock is read once per
+     RC_PACE_CHUNK units (a few ns per object at most), so the pause ends
+     within one chunk of the deadline whatever an object costs to free. */
+  if (ctx->pause_ns == 0 || budget == RC_BUDGET_UNBOUNDED || budget <= RC_PACE_CHUNK) return _rc_drain(ctx, budget);
+  uint64_t deadline = _rc_now_ns() + ctx->pause_ns;
+  size_t done = 0;
+  while (done < budget) {
+    size_t k = budget - done;
+    if (k > RC_PACE_CHUNK) k = RC_PACE_CHUNK;
+    size_t d = _rc_drain(ctx, k);
+    done += d;
+    if (d < k || _rc_now_ns() >= deadline) break;
+  }
+  return done;
+}
+
 void _rc_drop_drain(rc_ctx_t* ctx) {
   uint64_t f0 = ctx->st.frees;
   if (rc_likely(!ctx->time_drops)) {
-    _rc_drain(ctx, ctx->drop_budget);
+    _rc_drain_paced(ctx, ctx->drop_budget);
   }
   else {
     uint64_t t0 = _rc_now_ns();
-    _rc_drain(ctx, ctx->drop_budget);
+    _rc_drain_paced(ctx, ctx->drop_budget);
     uint64_t dt = _rc_now_ns() - t0;
     if (ctx->drop_hist != NULL) _rc_hist_add(ctx->drop_hist, dt);
     ctx->st.drops_timed++;
@@ -173,7 +190,8 @@ void _rc_drop_free(rc_ctx_t* ctx, rc_obj_t* o) {
   ctx->st.pushed++;
   ctx->st.drained++;
   ctx->st.frees++;
-  if (ctx->pending != NULL && ctx->drop_budget > 1) _rc_drain(ctx, ctx->drop_budget - 1);
+  size_t budget = ctx->drop_budget;
+  if (ctx->pending != NULL && budget > 1) _rc_drain_paced(ctx, budget == RC_BUDGET_UNBOUNDED ? budget : budget - 1);
   uint64_t n = ctx->st.frees - f0;
   if (n > ctx->st.max_drop) ctx->st.max_drop = n;
 }
