@@ -100,20 +100,20 @@ void _rc_count_sticky(void) {
 
 void rc_dup_slow(rc_obj_t* o) {
   int32_t rc = _rc_load(o);
+  if (rc < 0) {
+    if (rc <= RC_STICKY) return;
+    /* thread-shared: one more reference is one step further from zero */
+    mi_atomic32_add_relaxed((mi_atomic32_t*)&o->rc, -1);
+    rc_ctx_t* ctx = _rc_tls_ctx;
+    if (ctx != NULL) ctx->st.atomic_ops++;
+    return;
+  }
   if (rc == INT32_MAX) {   /* local overflow: sticky from now on */
     _rc_store_owned(o, RC_STUCK);
     _rc_count_sticky();
     return;
   }
-  if (rc >= 0) {           /* thread-local (only reached without fast paths): plain update */
-    _rc_store_owned(o, rc + 1);
-    return;
-  }
-  if (rc <= RC_STICKY) return;
-  /* thread-shared: one more reference is one step further from zero */
-  mi_atomic32_add_relaxed((mi_atomic32_t*)&o->rc, -1);
-  rc_ctx_t* ctx = _rc_tls_ctx;
-  if (ctx != NULL) ctx->st.atomic_ops++;
+  _rc_store_owned(o, rc + 1);   /* thread-local (only reached without fast paths) */
 }
 
 bool _rc_shared_release(rc_ctx_t* ctx, rc_obj_t* o, int32_t rc) {
