@@ -11,6 +11,10 @@
  * calls rt_tick at its safe points (every few thousand steps), which is
  * where dropped structures are released when a drop exceeds its budget.
  */
+/* The demo checks that allocs == frees: the inline paths count only with
+   RC_STATS=1 (see rc_stats_t); an interpreter that does not print them can
+   leave it out. */
+#define RC_STATS 1
 #include <mirt/runtime.h>
 #include <ctype.h>
 #include <stdio.h>

@@ -138,6 +138,10 @@ mi_decl_export void mi_free_small(void* p) mi_attr_noexcept;
 typedef void (mi_cdecl mi_deferred_free_fun)(bool force, unsigned long long heartbeat, void* arg);
 /* Register the one process-wide deferred-free callback (NULL unregisters); it runs on the allocating thread every `heartbeat_period` allocation slow paths and on every collect. */
 mi_decl_export void mi_register_deferred_free(mi_deferred_free_fun* deferred_free, void* arg) mi_attr_noexcept;
+/* mirt extension: add one more deferred-free callback beside the registered one (up to 16 in all); returns its handle, 0 when full or `fn` is NULL. */
+mi_decl_export size_t mi_deferred_free_add(mi_deferred_free_fun* fn, void* arg) mi_attr_noexcept;
+/* mirt extension: remove a callback added by mi_deferred_free_add (not started again afterwards); false for an unknown handle. */
+mi_decl_export bool mi_deferred_free_remove(size_t handle) mi_attr_noexcept;
 
 typedef void (mi_cdecl mi_output_fun)(const char* msg, void* arg);
 /* Route messages (statistics, warnings, errors) to `out`; NULL restores stderr. */

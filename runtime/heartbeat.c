@@ -6,7 +6,8 @@
  * slow path in 2.0, every 100th in 2.2; mirt: every heartbeat_period-th),
  * and from mi_collect with force = the collect's force.  So release work
  * done here is deterministic: two runs of a deterministic program see the
- * same heartbeats and free the same objects at the same points.
+ * same heartbeats and free the same objects at the same points -- as long
+ * as pause_us is 0; with a pause bound a drain also stops at a deadline.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -22,7 +23,7 @@ void _rt_heartbeat(bool force, unsigned long long heartbeat, void* arg) {
   size_t drained = 0;
   if (ctx->pending != NULL) {
     uint64_t t0 = (ctx->time_drops ? _rc_now_ns() : 0);
-    drained = _rc_drain(ctx, force ? RC_BUDGET_UNBOUNDED : ctx->tick_budget);
+    drained = (force ? _rc_drain(ctx, RC_BUDGET_UNBOUNDED) : _rc_drain_paced(ctx, ctx->tick_budget));
     if (ctx->time_drops) {
       uint64_t dt = _rc_now_ns() - t0;
       if (dt > ctx->st.max_beat_ns) ctx->st.max_beat_ns = dt;
@@ -39,8 +40,13 @@ void _rt_heartbeat(bool force, unsigned long long heartbeat, void* arg) {
 size_t rt_tick(rc_ctx_t* ctx, size_t budget) {
   ctx->st.ticks++;
   if (ctx->busy == 0) {
+    uint64_t t0 = (ctx->time_drops ? _rc_now_ns() : 0);
     size_t used = _rc_run_finalizers(ctx, budget);
-    if (used < budget) _rc_drain(ctx, budget - used);
+    if (used < budget) _rc_drain_paced(ctx, budget == RC_BUDGET_UNBOUNDED ? budget : budget - used);
+    if (ctx->time_drops) {
+      uint64_t dt = _rc_now_ns() - t0;
+      if (dt > ctx->st.max_tick_ns) ctx->st.max_tick_ns = dt;
+    }
   }
   return ctx->npending + ctx->nfinal;
 }

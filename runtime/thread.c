@@ -10,6 +10,25 @@
 
 rt_config_t _rt_config;
 
+/* The heartbeat hook is added with mi_deferred_free_add, so another runtime
+   in the process keeps its own; linked against an allocator without that
+   mirt extension (Debian's libmimalloc, the glibc shim) the runtime falls
+   back to the one mi_register_deferred_free slot. */
+#pragma weak mi_deferred_free_add
+#pragma weak mi_deferred_free_remove
+static size_t rt_hook;   /* handle from mi_deferred_free_add, 0 when the fallback is in use */
+
+static void hook_heartbeat(void) {
+  rt_hook = (&mi_deferred_free_add != NULL ? mi_deferred_free_add(&_rt_heartbeat, NULL) : 0);
+  if (rt_hook == 0) mi_register_deferred_free(&_rt_heartbeat, NULL);
+}
+
+static void unhook_heartbeat(void) {
+  if (rt_hook != 0) mi_deferred_free_remove(rt_hook);
+  else mi_register_deferred_free(NULL, NULL);
+  rt_hook = 0;
+}
+
 /* Registry: attached contexts (linked through ctx->link) and the merged
    statistics of the threads that detached. */
 static pthread_mutex_t rt_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -24,6 +43,7 @@ void rt_config_default(rt_config_t* cfg) {
   cfg->drop_budget = RT_DEFAULT_DROP_BUDGET;
   cfg->tick_budget = RT_DEFAULT_TICK_BUDGET;
   cfg->pending_soft_limit = RT_DEFAULT_SOFT_LIMIT;
+  cfg->pause_us = RT_DEFAULT_PAUSE_US;
   cfg->use_heartbeat = true;
 #if defined(MI_DEBUG) && (MI_DEBUG > 0)
   cfg->arena_check = true;
@@ -39,7 +59,7 @@ static void start_locked(const rt_config_t* cfg) {
   memset(&rt_totals, 0, sizeof rt_totals);
   memset(rt_hist, 0, sizeof rt_hist);
   rt_started = true;
-  if (_rt_config.use_heartbeat) mi_register_deferred_free(&_rt_heartbeat, NULL);
+  if (_rt_config.use_heartbeat) hook_heartbeat();
 }
 
 int rt_init(const rt_config_t* cfg) {
@@ -70,6 +90,7 @@ rc_ctx_t* rt_thread_attach(void) {
   ctx->drop_budget = cfg.drop_budget;
   ctx->tick_budget = cfg.tick_budget;
   ctx->soft_limit = cfg.pending_soft_limit;
+  ctx->pause_ns = (uint64_t)cfg.pause_us * 1000u;
   ctx->time_drops = cfg.time_drops;
   if (cfg.time_drops) ctx->drop_hist = (uint32_t*)mi_zalloc(RC_HIST_BUCKETS * sizeof(uint32_t));
 
@@ -87,6 +108,10 @@ void rt_thread_set_budget(rc_ctx_t* ctx, size_t drop_budget, size_t tick_budget)
   ctx->tick_budget = (tick_budget == 0 ? 1 : tick_budget);
 }
 
+void rt_thread_set_pause(rc_ctx_t* ctx, size_t pause_us) {
+  ctx->pause_ns = (uint64_t)pause_us * 1000u;
+}
+
 void _rt_stats_add(rc_stats_t* into, const rc_stats_t* from) {
   into->allocs += from->allocs;
   into->frees += from->frees;
@@ -102,6 +127,7 @@ void _rt_stats_add(rc_stats_t* into, const rc_stats_t* from) {
   into->drops_timed += from->drops_timed;
   if (from->max_drop_ns > into->max_drop_ns) into->max_drop_ns = from->max_drop_ns;
   if (from->max_beat_ns > into->max_beat_ns) into->max_beat_ns = from->max_beat_ns;
+  if (from->max_tick_ns > into->max_tick_ns) into->max_tick_ns = from->max_tick_ns;
   into->heartbeats += from->heartbeats;
   into->ticks += from->ticks;
   into->finalized += from->finalized;
@@ -140,7 +166,7 @@ int rt_shutdown(void) {
   int err = 0;
   if (rt_threads != NULL) err = EBUSY;
   else if (rt_started) {
-    if (_rt_config.use_heartbeat) mi_register_deferred_free(NULL, NULL);
+    if (_rt_config.use_heartbeat) unhook_heartbeat();
     rt_started = false;
   }
   pthread_mutex_unlock(&rt_lock);

@@ -63,7 +63,7 @@ static const api_fn_t api_main[] = {
   F(mi_realloc_aligned), F(mi_realloc_aligned_at), F(mi_reallocarr),
   F(mi_reallocarray), F(mi_reallocf), F(mi_reallocn),
   F(mi_realpath), F(mi_recalloc), F(mi_recalloc_aligned),
-  F(mi_recalloc_aligned_at), F(mi_register_deferred_free), F(mi_register_error),
+  F(mi_recalloc_aligned_at), F(mi_register_deferred_free), F(mi_deferred_free_add), F(mi_deferred_free_remove), F(mi_register_error),
   F(mi_register_output), F(mi_reserve_huge_os_pages), F(mi_reserve_huge_os_pages_at),
   F(mi_reserve_huge_os_pages_at_ex), F(mi_reserve_huge_os_pages_interleave), F(mi_reserve_os_memory),
   F(mi_reserve_os_memory_ex), F(mi_rezalloc), F(mi_rezalloc_aligned),
@@ -86,7 +86,7 @@ static const api_fn_t api_stats[] = {
 
 #define N_MAIN (sizeof(api_main) / sizeof(api_main[0]))
 #define N_STATS (sizeof(api_stats) / sizeof(api_stats[0]))
-_Static_assert(N_MAIN == 157, "mimalloc.h declares 157 functions");
+_Static_assert(N_MAIN == 159, "mimalloc.h declares 159 functions");
 _Static_assert(N_STATS == 2, "mimalloc-stats.h declares 2 functions");
 
 static int listed(const api_fn_t *list, size_t n, const char *name)

@@ -16,7 +16,7 @@ typedef struct bench_s {
 typedef void (bench_fun)(bench_t* b);
 
 /* Parse `[size] [--no-reuse] [--eager|--bounded] [--drop-budget=N] [--tick-budget=N]
-   [--soft-limit=N] [--time-drops] [--stats] [--threads=N]`, start the runtime,
+   [--soft-limit=N] [--pause-us=N] [--time-drops] [--stats] [--threads=N]`, start the runtime,
    run `run` on an attached thread with a 1 GiB stack, print statistics on
    stderr with --stats, and fail when objects leaked. */
 int bench_main(int argc, char** argv, const char* name, long default_size, bench_fun* run);

@@ -12,26 +12,42 @@ typedef struct node_s { rc_obj_t h; rc_val_t l, r; } node_t;   /* 24 bytes */
 #define L(t) (((node_t*)rc_obj(t))->l)
 #define R(t) (((node_t*)rc_obj(t))->r)
 
-static rc_val_t node_at(rc_ctx_t* ctx, rc_reuse_t at, rc_val_t l, rc_val_t r) {
+static inline __attribute__((always_inline)) node_t* node_at(rc_ctx_t* ctx, rc_reuse_t at, rc_val_t l, rc_val_t r) {
   node_t* n = (node_t*)rc_alloc_at(ctx, at, sizeof(node_t), 2, TAG_NODE);
   n->l = l; n->r = r;
-  return rc_val(&n->h);
+  return n;
 }
 
+/* make(d) as a Perceus compiler emits it: the right child is a tail call
+   modulo cons (a loop filling a hole), the left one recurses. */
 static rc_val_t make(rc_ctx_t* ctx, int d) {
-  if (d == 0) return node_at(ctx, RC_NO_REUSE, TIP, TIP);
-  rc_val_t l = make(ctx, d - 1);
-  return node_at(ctx, RC_NO_REUSE, l, make(ctx, d - 1));
+  rc_val_t result;
+  rc_val_t* hole = &result;
+  for (; d > 0; d--) {
+    node_t* n = node_at(ctx, RC_NO_REUSE, (d > 1 ? make(ctx, d - 1) : rc_val(&node_at(ctx, RC_NO_REUSE, TIP, TIP)->h)), TIP);
+    *hole = rc_val(&n->h);
+    hole = &n->r;
+  }
+  *hole = rc_val(&node_at(ctx, RC_NO_REUSE, TIP, TIP)->h);
+  return result;
 }
 
 /* The same tree again, functional but in place: every node is rebuilt in
-   the memory of the node it replaces (reuse variant). */
-static rc_val_t remake(bench_t* b, rc_val_t t) {
-  if (!rc_is_obj(t)) return t;
-  rc_val_t l = L(t), r = R(t);
-  rc_reuse_t at = bench_take(b, rc_obj(t));
-  l = remake(b, l);
-  return node_at(b->ctx, at, l, remake(b, r));
+   the memory of the node it replaces (reuse variant; TRMC on the right). */
+static rc_val_t remake(rc_ctx_t* ctx, rc_val_t t) {
+  rc_val_t result;
+  rc_val_t* hole = &result;
+  while (rc_is_obj(t)) {
+    node_t* o = (node_t*)rc_obj(t);
+    rc_val_t l = o->l, r = o->r;
+    rc_reuse_t at = rc_reuse_take(ctx, &o->h);
+    node_t* n = node_at(ctx, at, (rc_is_obj(l) ? remake(ctx, l) : l), TIP);   /* no call for a tip */
+    *hole = rc_val(&n->h);
+    hole = &n->r;
+    t = r;
+  }
+  *hole = t;
+  return result;
 }
 
 static long check(rc_val_t t) {
@@ -62,11 +78,12 @@ static rc_val_t depth_task(rc_ctx_t* ctx, void* arg) {
   long sum = 0;
   rc_val_t t = RC_IMM(0);
   for (long i = 0; i < a->w.iterations; i++) {
-    if (wb.reuse && rc_is_obj(t)) t = remake(&wb, t);
+    if (wb.reuse && rc_is_obj(t)) t = remake(ctx, t);
     else { rc_drop(ctx, t); t = make(ctx, a->w.depth); }
     sum += check(t);
   }
-  rc_drop(ctx, t);
+  /* The last tree is not dropped: it dies with the task's arena, which
+     rt_task_end destroys at once (as the C++ version resets its pool). */
   return rc_int(sum);
 }
 

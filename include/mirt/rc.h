@@ -12,8 +12,16 @@
  *     -1 .. -n          thread-shared, n references (atomic updates)
  *     <= RC_STICKY_DROP sticky: drop is a no-op, the object is never freed
  *     <= RC_STICKY      sticky: dup is a no-op too (statics, overflow)
+ * A local count that would pass INT32_MAX becomes sticky (RC_STUCK); no
+ * count ever reaches INT32_MIN, which the drop fast path relies on.
  * The inline fast paths of rc_dup/rc_drop do one load, one signed compare and
- * one store for thread-local objects; everything else is out of line.
+ * one store for thread-local objects; everything else is out of line.  The
+ * reuse test (rc_reuse_take) is one load and one masked test of the header.
+ *
+ * Statistics: the inline paths (rc_alloc, rc_alloc_at, rc_reuse_take) bump
+ * counters only when the including file is compiled with RC_STATS=1; the
+ * slow paths in the library always count (see rc_stats_t for which counts
+ * are exact in either build).
  *
  * Every function taking an `rc_ctx_t*` must be called on the thread that owns
  * the context (see <mirt/runtime.h>: rt_thread_attach).
@@ -56,6 +64,18 @@ extern "C" {
 #  define RC_FAST_PATHS 1
 #endif
 
+/* RC_STATS=1: the inline allocation and reuse paths count allocs,
+   reuse_hits and reuse_tokens (one memory increment each).  Off by default:
+   a compiler's generated code gets the bare fast paths. */
+#ifndef RC_STATS
+#  define RC_STATS 0
+#endif
+#if RC_STATS
+#  define RC_STAT_INC(ctx, field)  ((ctx)->st.field++)
+#else
+#  define RC_STAT_INC(ctx, field)  ((void)0)
+#endif
+
 /* ---------------------------------------------------------------------
    Objects and values
 --------------------------------------------------------------------- */
@@ -81,6 +101,10 @@ typedef struct rc_ctx_s rc_ctx_t;
 #define RC_KIND_MAX     63       /* registered kinds are numbered 1..RC_KIND_MAX */
 #define RC_KIND_SHIFT   2
 #define RC_F_FORWARDED  0x01     /* runtime flag: copied out of a dying arena */
+#define RC_F_LARGE      0x02     /* runtime flag: large layout (scan == RC_SCAN_LARGE), never reused */
+/* Header bits that must all be zero for a cell to be reused: the count
+   (unique), RC_F_LARGE and the kind index (bytes 0-3 and bits 57-63). */
+#define RC_REUSE_MASK   ((uint64_t)0xFE000000FFFFFFFFull)
 #define RC_NO_REUSE     ((rc_reuse_t)NULL)
 #define RC_BUDGET_UNBOUNDED SIZE_MAX
 
@@ -123,11 +147,16 @@ rc_decl_export unsigned rc_kind_register(const rc_kind_t* kind);
 /* ---------------------------------------------------------------------
    Per-thread context (fields are the runtime's; read them via rt_stats)
 --------------------------------------------------------------------- */
+/* Exactness: every count is exact except the three marked [RC_STATS], which
+   the inline paths update only in code compiled with RC_STATS=1; without
+   it they count just the library's out-of-line calls (rc_alloc_large,
+   rc_alloc_kind, rc_drop_reuse, task exports).  All code built with
+   RC_STATS=1 makes them exact too (allocs == frees once all is released). */
 typedef struct rc_stats_s {
-  uint64_t allocs;         /* objects allocated (rc_alloc*, not reuse) */
+  uint64_t allocs;         /* [RC_STATS] objects allocated (rc_alloc*, not reuse) */
   uint64_t frees;          /* objects freed by the release queue or unused tokens */
-  uint64_t reuse_hits;     /* rc_alloc_at calls that reused a token */
-  uint64_t reuse_tokens;   /* tokens produced by rc_drop_reuse / rc_reuse_take */
+  uint64_t reuse_hits;     /* [RC_STATS] rc_alloc_at calls that reused a token */
+  uint64_t reuse_tokens;   /* [RC_STATS] tokens produced by rc_drop_reuse / rc_reuse_take */
   uint64_t atomic_ops;     /* atomic count updates on shared objects */
   uint64_t marked_shared;  /* objects marked thread-shared */
   uint64_t sticky;         /* objects that became sticky (overflow, huge shared counts) */
@@ -138,6 +167,7 @@ typedef struct rc_stats_s {
   uint64_t drops_timed;    /* releasing drops measured (when timing is on) */
   uint64_t max_drop_ns;    /* longest releasing drop measured */
   uint64_t max_beat_ns;    /* longest heartbeat drain measured (when timing is on) */
+  uint64_t max_tick_ns;    /* longest rt_tick measured (when timing is on) */
   uint64_t heartbeats;     /* allocator heartbeats seen by this thread */
   uint64_t ticks;          /* rt_tick calls */
   uint64_t finalized;      /* finalizers run */
@@ -155,6 +185,7 @@ struct rc_ctx_s {
   size_t      soft_limit;    /* above it, every allocation assists the release */
   size_t      drop_budget;   /* release units per rc_drop (RC_BUDGET_UNBOUNDED: eager) */
   size_t      tick_budget;   /* release units per allocator heartbeat */
+  uint64_t    pause_ns;      /* bounded drains also stop after about this long (0: by count only) */
   rc_obj_t*   pending;       /* dead objects whose fields are not yet released (LIFO) */
   rc_obj_t*   fin_head;      /* dead objects waiting for their finalizer (FIFO) */
   rc_obj_t*   fin_tail;
@@ -182,6 +213,16 @@ rc_decl_export void rc_assist(rc_ctx_t* ctx);
 /* Allocation failed: release everything pending, collect, retry; aborts with a message if still out of memory. */
 rc_decl_export void* rc_alloc_retry(rc_ctx_t* ctx, size_t size);
 
+/* The whole header word of `o` (one load). */
+static inline uint64_t rc_header_word(const rc_obj_t* o) {
+  uint64_t w; __builtin_memcpy(&w, o, sizeof w); return w;
+}
+/* Write a fresh header (count 0, no flags) in one store. */
+static inline void rc_header_init(rc_obj_t* o, unsigned scan, uint16_t tag) {
+  uint64_t w = ((uint64_t)(uint8_t)scan << 48) | ((uint64_t)tag << 32);
+  __builtin_memcpy(o, &w, sizeof w);
+}
+
 /* The stored count of `o`: a plain read on the fast-path build (only its
    sign matters for a shared object), an atomic one otherwise. */
 static inline int32_t rc_refcount(const rc_obj_t* o) {
@@ -202,8 +243,8 @@ static inline rc_obj_t* rc_alloc(rc_ctx_t* ctx, size_t size, unsigned scan, uint
                                        : mi_heap_malloc(ctx->heap, size));
   if (rc_unlikely(p == NULL)) p = rc_alloc_retry(ctx, size);
   rc_obj_t* o = (rc_obj_t*)p;
-  o->rc = 0; o->tag = tag; o->scan = (uint8_t)scan; o->flags = 0;
-  ctx->st.allocs++;
+  rc_header_init(o, scan, tag);
+  RC_STAT_INC(ctx, allocs);
   return o;
 }
 
@@ -220,8 +261,10 @@ rc_decl_export void rc_init_static(rc_obj_t* o, unsigned scan, uint16_t tag);
 /* Add a reference to object `o`; returns `o`. */
 static inline rc_obj_t* rc_dup_obj(rc_obj_t* o) {
 #if RC_FAST_PATHS
-  int32_t rc = o->rc;
-  if (rc_likely(rc >= 0)) { o->rc = (int32_t)((uint32_t)rc + 1); return o; }  /* INT32_MAX+1 wraps to sticky */
+  /* rc + 1 > 0 is rc >= 0 except at INT32_MAX, which the slow path makes
+     sticky: so a count never wraps, and never reaches INT32_MIN. */
+  int32_t n = (int32_t)((uint32_t)o->rc + 1);
+  if (rc_likely(n > 0)) { o->rc = n; return o; }
 #endif
   rc_dup_slow(o);
   return o;
@@ -236,8 +279,10 @@ static inline rc_val_t rc_dup(rc_val_t v) {
 /* Give up a reference to object `o`; the last one releases it (bounded, see rt_tick). */
 static inline void rc_drop_obj(rc_ctx_t* ctx, rc_obj_t* o) {
 #if RC_FAST_PATHS
-  int32_t rc = o->rc;
-  if (rc_likely(rc > 0)) { o->rc = rc - 1; return; }
+  /* rc - 1 >= 0 is rc > 0, and the sign of the difference is the test (no
+     separate compare); the count never reaches INT32_MIN (sticky band). */
+  int32_t n = o->rc - 1;
+  if (rc_likely(n >= 0)) { o->rc = n; return; }
 #endif
   rc_drop_slow(ctx, o);
 }
@@ -245,6 +290,15 @@ static inline void rc_drop_obj(rc_ctx_t* ctx, rc_obj_t* o) {
 /* Give up a reference to `v` (no-op for immediates). */
 static inline void rc_drop(rc_ctx_t* ctx, rc_val_t v) {
   if (rc_is_obj(v)) rc_drop_obj(ctx, rc_obj(v));
+}
+
+/* Can the memory of `o` be reused by its holder: unique, no kind, not large? (one load, one test) */
+static inline bool rc_is_reusable(const rc_obj_t* o) {
+#if RC_FAST_PATHS
+  return (rc_header_word(o) & RC_REUSE_MASK) == 0;
+#else
+  return rc_refcount(o) == 0 && (o->flags & ~RC_F_FORWARDED) == 0;
+#endif
 }
 
 /* Is `v` an object with exactly one reference, held by this thread? */
@@ -268,29 +322,26 @@ rc_decl_export void rc_make_sticky(rc_obj_t* o);
 /* Drop `v`; if it was unique (and has no kind), drop its fields but keep its memory as a token. */
 rc_decl_export rc_reuse_t rc_drop_reuse(rc_ctx_t* ctx, rc_val_t v);
 
+/* Not reusable: dup every value field of `o`, drop `o` (the out-of-line half of rc_reuse_take). */
+rc_decl_export void rc_take_fields(rc_ctx_t* ctx, rc_obj_t* o);
+
 /* Consume `o` whose value fields the caller takes over (a match): unique -> its memory as a token;
-   otherwise each value field is dup'ed, `o` dropped and RC_NO_REUSE returned. Read raw fields first. */
+   otherwise each value field is dup'ed, `o` dropped and RC_NO_REUSE returned. Read raw fields first.
+   The token keeps its stale header until rc_alloc_at: no arena check (task end) may run meanwhile. */
 static inline rc_reuse_t rc_reuse_take(rc_ctx_t* ctx, rc_obj_t* o) {
-  if (rc_likely(rc_refcount(o) == 0 && (o->flags >> RC_KIND_SHIFT) == 0 && o->scan != RC_SCAN_LARGE)) {
-    o->scan = 0;              /* a token has no fields for heap scanners */
-    ctx->st.reuse_tokens++;
+  if (rc_likely(rc_is_reusable(o))) {
+    RC_STAT_INC(ctx, reuse_tokens);
     return o;
   }
-  unsigned n = (o->scan == RC_SCAN_LARGE ? 0 : o->scan);
-  for (unsigned i = 0; i < n; i++) rc_dup(rc_fields(o)[i]);
-  if (o->scan == RC_SCAN_LARGE) {
-    size_t m = rc_large_count(o);
-    for (size_t i = 0; i < m; i++) rc_dup(rc_large_fields(o)[i]);
-  }
-  rc_drop_obj(ctx, o);
+  rc_take_fields(ctx, o);
   return RC_NO_REUSE;
 }
 
 /* Build a new object in token `r` (or allocate when `r` is RC_NO_REUSE); `size` must fit the token's object. */
 static inline rc_obj_t* rc_alloc_at(rc_ctx_t* ctx, rc_reuse_t r, size_t size, unsigned scan, uint16_t tag) {
-  if (r != RC_NO_REUSE) {
-    r->rc = 0; r->tag = tag; r->scan = (uint8_t)scan; r->flags = 0;
-    ctx->st.reuse_hits++;
+  if (rc_likely(r != RC_NO_REUSE)) {
+    rc_header_init(r, scan, tag);
+    RC_STAT_INC(ctx, reuse_hits);
     return r;
   }
   return rc_alloc(ctx, size, scan, tag);

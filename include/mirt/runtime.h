@@ -29,6 +29,7 @@ extern "C" {
 #define RT_DEFAULT_DROP_BUDGET  1024     /* objects freed by one rc_drop at most (about 40 us) */
 #define RT_DEFAULT_TICK_BUDGET  4096     /* objects freed per allocator heartbeat */
 #define RT_DEFAULT_SOFT_LIMIT   65536    /* pending objects before allocations assist */
+#define RT_DEFAULT_PAUSE_US     40       /* a bounded drain (drop, heartbeat, rt_tick) stops after about this long */
 
 /* Called from the allocator heartbeat after the drain (must not allocate or drop). */
 typedef void (rt_heartbeat_fun)(rc_ctx_t* ctx, unsigned long long heartbeat, bool force,
@@ -38,6 +39,7 @@ typedef struct rt_config_s {
   size_t drop_budget;         /* release units per rc_drop; RC_BUDGET_UNBOUNDED = eager */
   size_t tick_budget;         /* release units per allocator heartbeat (force: all) */
   size_t pending_soft_limit;  /* pending objects above which every allocation frees two */
+  size_t pause_us;            /* bounded drains also stop after this many us (checked every 32 objects); 0: count only, deterministic */
   bool   use_heartbeat;       /* register the allocator's deferred-free hook */
   bool   time_drops;          /* measure every releasing drop (for rt_stats percentiles) */
   bool   arena_check;         /* before destroying an arena, look for references into it */
@@ -72,13 +74,15 @@ rc_decl_export void rt_thread_detach(rc_ctx_t* ctx);
 rc_decl_export rc_ctx_t* rt_current(void);
 /* Change this thread's release budgets (RC_BUDGET_UNBOUNDED for eager drops). */
 rc_decl_export void rt_thread_set_budget(rc_ctx_t* ctx, size_t drop_budget, size_t tick_budget);
+/* Change this thread's pause bound: bounded drains stop after about `pause_us` us (0: by count only). */
+rc_decl_export void rt_thread_set_pause(rc_ctx_t* ctx, size_t pause_us);
 
-/* Safe point: run pending finalizers and release up to `budget` objects; returns the objects still pending. */
+/* Safe point: run pending finalizers and release up to `budget` objects (and for at most about pause_us unless the budget is RC_BUDGET_UNBOUNDED); returns the objects still pending. */
 rc_decl_export size_t rt_tick(rc_ctx_t* ctx, size_t budget);
 /* Release everything pending, run all finalizers, then collect the thread's heap (forced). */
 rc_decl_export void rt_collect(rc_ctx_t* ctx);
 
-/* Totals: threads already detached plus the calling thread (if attached), and the process RSS. */
+/* Totals: threads already detached plus the calling thread (if attached), and the process RSS; allocs, reuse_hits and reuse_tokens are exact only for code built with RC_STATS=1 (see rc_stats_t). */
 rc_decl_export void rt_stats(rt_stats_t* out);
 /* Counters of one thread's context only (call on that thread). */
 rc_decl_export void rt_thread_stats(const rc_ctx_t* ctx, rt_stats_t* out);

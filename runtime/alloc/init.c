@@ -181,11 +181,12 @@ void _mi_deferred_free(mi_heap_t* heap, bool force) {
   mi_tld_t* tld = heap->tld;
   if (tld == NULL || tld->recurse) return;
   mi_deferred_free_fun* fn = deferred_fun;
-  if (fn == NULL) return;
+  if (fn == NULL && !_mi_deferred_free_any()) return;
   tld->recurse = true;
   tld->heartbeat++;
   mi_counter_add(&tld->stats, MI_CTR_HEARTBEATS, 1);
-  fn(force, tld->heartbeat, deferred_arg);
+  if (fn != NULL) fn(force, tld->heartbeat, deferred_arg);
+  _mi_deferred_free_run(force, tld->heartbeat);   /* deferred.c: the added callbacks */
   tld->recurse = false;
 }
 

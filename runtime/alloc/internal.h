@@ -437,6 +437,8 @@ bool     _mi_heap_check_pages(const mi_heap_t* heap) mi_decl_hidden;            
 /* "init.c" -- process and thread lifecycle, deferred free (heartbeat) */
 mi_heap_t* _mi_thread_heap_init(void) mi_decl_hidden;                     /* initialise the calling thread; its default heap */
 void     _mi_deferred_free(mi_heap_t* heap, bool force) mi_decl_hidden;   /* run the heartbeat callback */
+bool     _mi_deferred_free_any(void) mi_decl_hidden;                       /* deferred.c: any callback added? */
+void     _mi_deferred_free_run(bool force, unsigned long long heartbeat) mi_decl_hidden; /* deferred.c: run the added callbacks */
 mi_tld_t* _mi_tld(void) mi_decl_hidden;                                   /* the calling thread's data (initialising it) */
 void     _mi_heap_unlink(mi_heap_t* heap) mi_decl_hidden;                 /* remove from tld->heaps; reset default */
 void     _mi_heap_link(mi_tld_t* tld, mi_heap_t* heap) mi_decl_hidden;

@@ -3,6 +3,10 @@
 #ifndef MIRT_RC_INTERNAL_H
 #define MIRT_RC_INTERNAL_H
 
+/* The library counts on its own (out-of-line) paths only: its uses of the
+   inline helpers must not count a second time, whatever CFLAGS say. */
+#undef RC_STATS
+#define RC_STATS 0
 #include "mirt/rc.h"
 #include "../alloc/atomic.h"  /* mi_atomic32_* */
 #include <string.h>           /* memcpy */
@@ -79,7 +83,10 @@ void      _rc_count_sticky(void);                             /* statistics: an 
 void      _rc_enqueue_dead(rc_ctx_t* ctx, rc_obj_t* o);        /* queue a dead object (pending or finalizers) */
 void      _rc_release_fields(rc_ctx_t* ctx, rc_obj_t* o);      /* decrement o's value fields, queueing the dead */
 size_t    _rc_drain(rc_ctx_t* ctx, size_t budget);             /* do up to `budget` release units; returns units done */
+size_t    _rc_drain_paced(rc_ctx_t* ctx, size_t budget);       /* the same, also stopping after ctx->pause_ns (bounded budgets) */
+#define RC_PACE_CHUNK 32                                       /* release units between two clock reads */
 void      _rc_drop_drain(rc_ctx_t* ctx);                       /* the drain of one rc_drop: drop_budget, timed, max_drop */
+void      _rc_drop_free(rc_ctx_t* ctx, rc_obj_t* o);            /* last drop of a plain object, untimed, budget > 0: free it now, then drain */
 size_t    _rc_run_finalizers(rc_ctx_t* ctx, size_t budget);    /* run up to `budget` finalizers (safe points only) */
 void      _rc_release_all(rc_ctx_t* ctx);                      /* finalizers and pending, until both are empty */
 void      _rc_hist_add(uint32_t* hist, uint64_t ns);           /* record one duration */

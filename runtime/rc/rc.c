@@ -62,7 +62,8 @@ rc_obj_t* rc_alloc_large(rc_ctx_t* ctx, size_t nfields, size_t raw, uint16_t tag
   void* p = mi_heap_malloc(ctx->heap, size);
   if (p == NULL) p = rc_alloc_retry(ctx, size);
   rc_obj_t* o = (rc_obj_t*)p;
-  o->rc = 0; o->tag = tag; o->scan = RC_SCAN_LARGE; o->flags = 0;
+  rc_header_init(o, RC_SCAN_LARGE, tag);
+  o->flags = RC_F_LARGE;
   *(size_t*)(o + 1) = nfields;
   rc_val_t* f = rc_large_fields(o);
   for (size_t i = 0; i < nfields; i++) f[i] = RC_IMM(0);
@@ -81,6 +82,7 @@ rc_obj_t* rc_alloc_kind(rc_ctx_t* ctx, unsigned kind, size_t size, unsigned scan
   if (k->finalize != NULL) size += sizeof(void*);
   rc_obj_t* o = rc_alloc(ctx, size, scan, tag);
   o->flags = (uint8_t)(kind << RC_KIND_SHIFT);
+  ctx->st.allocs++;   /* out of line: always counted */
   return o;
 }
 
@@ -98,17 +100,20 @@ void _rc_count_sticky(void) {
 
 void rc_dup_slow(rc_obj_t* o) {
   int32_t rc = _rc_load(o);
-  if (rc >= 0) {
-    /* thread-local (only reached without fast paths): plain update */
-    _rc_store_owned(o, (int32_t)((uint32_t)rc + 1));
-    if (rc == INT32_MAX) _rc_count_sticky();
+  if (rc < 0) {
+    if (rc <= RC_STICKY) return;
+    /* thread-shared: one more reference is one step further from zero */
+    mi_atomic32_add_relaxed((mi_atomic32_t*)&o->rc, -1);
+    rc_ctx_t* ctx = _rc_tls_ctx;
+    if (ctx != NULL) ctx->st.atomic_ops++;
     return;
   }
-  if (rc <= RC_STICKY) return;
-  /* thread-shared: one more reference is one step further from zero */
-  mi_atomic32_add_relaxed((mi_atomic32_t*)&o->rc, -1);
-  rc_ctx_t* ctx = _rc_tls_ctx;
-  if (ctx != NULL) ctx->st.atomic_ops++;
+  if (rc == INT32_MAX) {   /* local overflow: sticky from now on */
+    _rc_store_owned(o, RC_STUCK);
+    _rc_count_sticky();
+    return;
+  }
+  _rc_store_owned(o, rc + 1);   /* thread-local (only reached without fast paths) */
 }
 
 bool _rc_shared_release(rc_ctx_t* ctx, rc_obj_t* o, int32_t rc) {
@@ -129,6 +134,10 @@ void rc_drop_slow(rc_ctx_t* ctx, rc_obj_t* o) {
     return;
   }
   if (rc < 0 && !_rc_shared_release(ctx, o, rc)) return;
+  if (rc_likely(ctx->busy == 0 && o->flags == 0 && ctx->drop_budget != 0 && !ctx->time_drops)) {
+    _rc_drop_free(ctx, o);   /* plain object: no kind, not large */
+    return;
+  }
   _rc_enqueue_dead(ctx, o);
   if (ctx->busy == 0) _rc_drop_drain(ctx);
 }

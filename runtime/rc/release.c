@@ -126,12 +126,15 @@ size_t _rc_drain(rc_ctx_t* ctx, size_t budget) {
       if (!large_step(ctx, o)) continue;
     }
     else if (scan > 0) {
+      /* The first child found dead (last field first: a list's tail) is
+         released next without a trip through the list, as if pushed last;
+         the others are queued.  Depth first either way. */
       rc_val_t* f = rc_fields(o);
-      for (unsigned i = scan - 1; i > 0; i--) dec_child(ctx, f[i]);
-      rc_obj_t* c = dec_child_dead(ctx, f[0]);
-      if (c != NULL) {
-        if (rc_likely(rc_kind_of(c) == 0)) next = c;   /* depth first, as if pushed last */
-        else enqueue_kind(ctx, c);
+      for (unsigned i = scan; i-- > 0; ) {
+        rc_obj_t* c = dec_child_dead(ctx, f[i]);
+        if (c == NULL) continue;
+        if (next == NULL && rc_likely(rc_kind_of(c) == 0)) next = c;
+        else enqueue_dead(ctx, c);
       }
     }
     mi_free(o);
@@ -144,14 +147,31 @@ size_t _rc_drain(rc_ctx_t* ctx, size_t budget) {
   return done;
 }
 
+size_t _rc_drain_paced(rc_ctx_t* ctx, size_t budget) {
+  /* Count bound and time bound together: the clock is read once per
+     RC_PACE_CHUNK units (a few ns per object at most), so the pause ends
+     within one chunk of the deadline whatever an object costs to free. */
+  if (ctx->pause_ns == 0 || budget == RC_BUDGET_UNBOUNDED || budget <= RC_PACE_CHUNK) return _rc_drain(ctx, budget);
+  uint64_t deadline = _rc_now_ns() + ctx->pause_ns;
+  size_t done = 0;
+  while (done < budget) {
+    size_t k = budget - done;
+    if (k > RC_PACE_CHUNK) k = RC_PACE_CHUNK;
+    size_t d = _rc_drain(ctx, k);
+    done += d;
+    if (d < k || _rc_now_ns() >= deadline) break;
+  }
+  return done;
+}
+
 void _rc_drop_drain(rc_ctx_t* ctx) {
   uint64_t f0 = ctx->st.frees;
   if (rc_likely(!ctx->time_drops)) {
-    _rc_drain(ctx, ctx->drop_budget);
+    _rc_drain_paced(ctx, ctx->drop_budget);
   }
   else {
     uint64_t t0 = _rc_now_ns();
-    _rc_drain(ctx, ctx->drop_budget);
+    _rc_drain_paced(ctx, ctx->drop_budget);
     uint64_t dt = _rc_now_ns() - t0;
     if (ctx->drop_hist != NULL) _rc_hist_add(ctx->drop_hist, dt);
     ctx->st.drops_timed++;
@@ -159,6 +179,30 @@ void _rc_drop_drain(rc_ctx_t* ctx) {
   }
   uint64_t n = ctx->st.frees - f0;
   if (n > ctx->st.max_drop) ctx->st.max_drop = n;
+}
+
+/* The rest of a releasing drop's budget, when the freed object left work. */
+static __attribute__((noinline)) void drop_free_rest(rc_ctx_t* ctx) {
+  uint64_t f0 = ctx->st.frees - 1;   /* the object _rc_drop_free freed */
+  size_t budget = ctx->drop_budget;
+  if (budget > 1) _rc_drain_paced(ctx, budget == RC_BUDGET_UNBOUNDED ? budget : budget - 1);
+  uint64_t n = ctx->st.frees - f0;
+  if (n > ctx->st.max_drop) ctx->st.max_drop = n;
+}
+
+void _rc_drop_free(rc_ctx_t* ctx, rc_obj_t* o) {
+  /* The work unit the drain would do first, without the round trip through
+     the pending list: the children go on the list (the first field last,
+     so it is released next), the object is freed, and the rest of the
+     drop budget goes to the list (out of line: most drops free one). */
+  rc_val_t* f = rc_fields(o);
+  for (unsigned i = o->scan; i-- > 0; ) dec_child(ctx, f[i]);
+  mi_free(o);
+  ctx->st.pushed++;
+  ctx->st.drained++;
+  ctx->st.frees++;
+  if (rc_unlikely(ctx->pending != NULL)) drop_free_rest(ctx);
+  else if (rc_unlikely(ctx->st.max_drop == 0)) ctx->st.max_drop = 1;
 }
 
 void rc_assist(rc_ctx_t* ctx) {

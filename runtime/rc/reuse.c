@@ -12,7 +12,7 @@
 rc_reuse_t rc_drop_reuse(rc_ctx_t* ctx, rc_val_t v) {
   if (rc_is_imm(v)) return RC_NO_REUSE;
   rc_obj_t* o = rc_obj(v);
-  if (_rc_load(o) != 0 || rc_kind_of(o) != 0 || o->scan == RC_SCAN_LARGE) {
+  if (_rc_load(o) != 0 || (o->flags & ~RC_F_FORWARDED) != 0) {   /* shared, kind or large */
     rc_drop_obj(ctx, o);
     return RC_NO_REUSE;
   }
@@ -23,4 +23,11 @@ rc_reuse_t rc_drop_reuse(rc_ctx_t* ctx, rc_val_t v) {
   ctx->st.reuse_tokens++;
   if (ctx->pending != NULL && ctx->busy == 0) _rc_drop_drain(ctx);
   return o;
+}
+
+void rc_take_fields(rc_ctx_t* ctx, rc_obj_t* o) {
+  size_t n = _rc_nfields(o);
+  rc_val_t* f = _rc_fields_of(o);
+  for (size_t i = 0; i < n; i++) rc_dup(f[i]);
+  rc_drop_obj(ctx, o);
 }
