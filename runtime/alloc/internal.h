@@ -430,7 +430,9 @@ bool     _mi_page_reclaim_for_free(mi_segment_t* seg) mi_decl_hidden;     /* a r
 size_t   _mi_page_queue_of_size(size_t size) mi_decl_hidden;
 size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
 void     _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) mi_decl_hidden;       /* owner thread only */
-void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;  /* abandoned segment, under the lock */
+void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;
+size_t   _mi_page_list_count(const mi_page_t* page, const mi_block_t* b) mi_decl_hidden; /* blocks of a list (bounded by capacity) */
+void     _mi_live_add(mi_live_t* live, const mi_page_t* page, size_t n) mi_decl_hidden;  /* n live blocks of page */  /* abandoned segment, under the lock */
 bool     _mi_page_check(const mi_page_t* page, const mi_heap_t* heap, const char* op) mi_decl_hidden;   /* consistency of one page (reports as op) */
 bool     _mi_heap_check_pages(const mi_heap_t* heap) mi_decl_hidden;                      /* every page and queue of a heap */
 
