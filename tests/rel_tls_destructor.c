@@ -19,7 +19,10 @@
 #define WARMUP 400             /* threads whose peak RSS is the baseline */
 #define ROUNDS 3               /* destructor runs per thread: 2 re-sets of the key */
 #define HANDOFF_SIZE 70000
-#define RSS_GROWTH_MAX ((size_t)4 << 20)
+/* 4 MiB, plus the unused memory mirt may keep resident before it purges
+   (runtime/alloc/purge.c: a floor of 8 MiB): a plateau, where a leak of the
+   reborn thread state grows with the 3600 threads after the warm-up */
+#define RSS_GROWTH_MAX ((size_t)12 << 20)
 #define WATCHDOG 120
 #define QUEUE 16               /* blocks in flight to the free-only thread: about 1 MiB */
 
