@@ -179,7 +179,7 @@ END_TEST
 static Suite *purge_suite(void)
 {
   Suite *s = suite_create("purge");
-  TCase *tc = check_tcase(s, "rss", 30);
+  TCase *tc = check_tcase(s, "rss", 90);
   tcase_add_test(tc, test_purge_rss_falls_after_collect);
   tcase_add_test(tc, test_purge_large_blocks);
   tcase_add_test(tc, test_purge_thread_working_set);

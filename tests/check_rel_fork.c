@@ -304,7 +304,7 @@ END_TEST
 static Suite *rel_fork_suite(void)
 {
   Suite *s = suite_create("rel_fork");
-  TCase *tc = check_tcase(s, "fork", 30);
+  TCase *tc = check_tcase(s, "fork", 90);
   tcase_add_test(tc, test_rel_fork_with_threads);
   tcase_add_test(tc, test_rel_fork_exec_from_thread);
   tcase_add_test(tc, test_rel_fork_parent_continues);
