@@ -23,6 +23,20 @@ static void abandoned_note_purge(uint64_t expire) {
   _mi_segment_due_note(&abandoned_purge_due, expire);
 }
 
+/* Put a segment with live blocks on the abandoned list (any thread may take it then). */
+static void abandoned_push(mi_segment_t* seg) {
+  pthread_mutex_lock(&abandoned_lock);
+  seg->tld = NULL;
+  seg->prev = NULL;
+  seg->next = abandoned_list;
+  if (abandoned_list != NULL) abandoned_list->prev = seg;
+  abandoned_list = seg;
+  mi_atomic_add_relaxed(&abandoned_count, 1);
+  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
+  pthread_mutex_unlock(&abandoned_lock);
+  abandoned_note_purge(expire);
+}
+
 /* ------------------------------------------------------------------------
    The purge pass
 ------------------------------------------------------------------------ */
@@ -50,16 +64,7 @@ void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
   /* dirty slices keep their deadlines: a reclaiming thread takes them
      first, or any thread's purge pass (_mi_segments_purge) purges them when due */
   mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
-  pthread_mutex_lock(&abandoned_lock);
-  seg->tld = NULL;
-  seg->prev = NULL;
-  seg->next = abandoned_list;
-  if (abandoned_list != NULL) abandoned_list->prev = seg;
-  abandoned_list = seg;
-  mi_atomic_add_relaxed(&abandoned_count, 1);
-  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
-  pthread_mutex_unlock(&abandoned_lock);
-  abandoned_note_purge(expire);
+  abandoned_push(seg);
 }
 
 static void abandoned_unlink(mi_segment_t* seg) {
@@ -113,16 +118,7 @@ void _mi_segment_release_abandoned(mi_segment_t* seg) {
     _mi_segment_release_empty(seg);
     return;
   }
-  pthread_mutex_lock(&abandoned_lock);
-  seg->tld = NULL;
-  seg->prev = NULL;
-  seg->next = abandoned_list;
-  if (abandoned_list != NULL) abandoned_list->prev = seg;
-  abandoned_list = seg;
-  mi_atomic_add_relaxed(&abandoned_count, 1);
-  const uint64_t expire = seg->purge_expire;   /* read before unlocking: then the segment is others' */
-  pthread_mutex_unlock(&abandoned_lock);
-  abandoned_note_purge(expire);
+  abandoned_push(seg);
 }
 
 /* A deleted sub-process: its abandoned memory goes to the main one. */
