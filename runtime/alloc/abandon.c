@@ -56,7 +56,6 @@ void _mi_segments_purge(mi_tld_t* tld, bool force, bool bounded) {
 /* The owner gives the segment up: its pages hold live blocks (or it is empty). */
 void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
   _mi_segment_tld_remove(tld, seg);
-  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
   if (seg->used_pages == 0) {
     _mi_segment_release_empty(seg);
     return;
@@ -65,6 +64,12 @@ void _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) {
      first, or any thread's purge pass (_mi_segments_purge) purges them when due */
   mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_ABANDONED, 1);
   abandoned_push(seg);
+}
+
+/* A segment just taken off the list joins `tld`. */
+static void abandoned_adopt(mi_tld_t* tld, mi_segment_t* seg) {
+  _mi_segment_tld_push(tld, seg);
+  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
 }
 
 static void abandoned_unlink(mi_segment_t* seg) {
@@ -87,9 +92,7 @@ mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) {
   if (seg != NULL) abandoned_unlink(seg);
   pthread_mutex_unlock(&abandoned_lock);
   if (seg == NULL) return NULL;
-  _mi_segment_tld_push(tld, seg);
-  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
-  mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
+  abandoned_adopt(tld, seg);
   return seg;
 }
 
@@ -104,11 +107,7 @@ bool _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) {
     if (found) abandoned_unlink(seg);
   }
   pthread_mutex_unlock(&abandoned_lock);
-  if (found && tld != NULL) {
-    _mi_segment_tld_push(tld, seg);
-    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
-    mi_counter_add(&tld->stats, MI_CTR_SEGMENTS_RECLAIMED, 1);
-  }
+  if (found && tld != NULL) abandoned_adopt(tld, seg);
   return found;
 }
 

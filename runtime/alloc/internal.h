@@ -362,7 +362,7 @@ uint64_t _mi_purge_deadline(uint64_t now, bool large) mi_decl_hidden;        /* 
 void     _mi_purge_span_freed(size_t bytes, bool resident) mi_decl_hidden;   /* slices left a page */
 void     _mi_purge_span_claimed(size_t bytes, size_t resident) mi_decl_hidden; /* slices became a page, `resident` of them dirty */
 void     _mi_purge_unused_add(intptr_t bytes) mi_decl_hidden;               /* resident free memory appeared (+) or left (-) */
-bool     _mi_purge_refault(uint64_t purged_at, uint64_t now) mi_decl_hidden; /* memory purged at `purged_at` is used again: wasted? */
+void     _mi_purge_refault(uint64_t purged_at, uint64_t now) mi_decl_hidden; /* memory purged at `purged_at` is used again: counts a wasted purge if soon */
 void     _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force, bool bounded) mi_decl_hidden;
 uint64_t _mi_purge_when(const mi_purge_pass_t* pass, uint64_t due) mi_decl_hidden; /* 0: purge now; else when to look again */
 void     _mi_purge_pass_took(mi_purge_pass_t* pass, size_t bytes, bool released) mi_decl_hidden;
@@ -430,9 +430,9 @@ bool     _mi_page_reclaim_for_free(mi_segment_t* seg) mi_decl_hidden;     /* a r
 size_t   _mi_page_queue_of_size(size_t size) mi_decl_hidden;
 size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
 void     _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) mi_decl_hidden;       /* owner thread only */
-void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;
+void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;  /* abandoned segment, under the lock */
 size_t   _mi_page_list_count(const mi_page_t* page, const mi_block_t* b) mi_decl_hidden; /* blocks of a list (bounded by capacity) */
-void     _mi_live_add(mi_live_t* live, const mi_page_t* page, size_t n) mi_decl_hidden;  /* n live blocks of page */  /* abandoned segment, under the lock */
+void     _mi_live_add(mi_live_t* live, const mi_page_t* page, size_t n) mi_decl_hidden;  /* n live blocks of page */
 bool     _mi_page_check(const mi_page_t* page, const mi_heap_t* heap, const char* op) mi_decl_hidden;   /* consistency of one page (reports as op) */
 bool     _mi_heap_check_pages(const mi_heap_t* heap) mi_decl_hidden;                      /* every page and queue of a heap */
 

@@ -99,14 +99,14 @@ void _mi_purge_unused_add(intptr_t bytes) {
   mi_atomic_add_relaxed(&purge_unused, bytes);
 }
 
-bool _mi_purge_refault(uint64_t purged_at, uint64_t now) {
-  if (purged_at == 0 || now < purged_at) return false;
+void _mi_purge_refault(uint64_t purged_at, uint64_t now) {
+  if (purged_at == 0 || now < purged_at) return;
   const long delay = _mi_option_get_fast(mi_option_purge_delay);
-  if (delay <= 0) return false;
+  if (delay <= 0) return;
   uintptr_t mult = mi_atomic_load_relaxed(&purge_mult);
   uint64_t window = 8 * (uint64_t)delay * mult;
   if (window < MI_PURGE_WINDOW_MS) window = MI_PURGE_WINDOW_MS;
-  if (now - purged_at >= window) return false;
+  if (now - purged_at >= window) return;
   mi_atomic_add_relaxed(&purge_wasted, 1);
   /* one doubling per wasted pass, not per slice of it: at most one per ms */
   uintptr_t last = mi_atomic_load_relaxed(&purge_last_change);
@@ -116,7 +116,6 @@ bool _mi_purge_refault(uint64_t purged_at, uint64_t now) {
   else if (mult >= MI_PURGE_MULT_MAX) {
     mi_atomic_store_relaxed(&purge_last_change, now);   /* still wasting: stay at the top */
   }
-  return true;
 }
 
 void _mi_purge_pass_begin(mi_purge_pass_t* pass, uint64_t now, bool force, bool bounded) {

@@ -87,6 +87,7 @@ void _mi_segment_tld_push(mi_tld_t* tld, mi_segment_t* seg) {
   if (tld->segments != NULL) tld->segments->prev = seg;
   tld->segments = seg;
   tld->segment_count++;
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
 }
 
 void _mi_segment_tld_remove(mi_tld_t* tld, mi_segment_t* seg) {
@@ -94,6 +95,7 @@ void _mi_segment_tld_remove(mi_tld_t* tld, mi_segment_t* seg) {
   if (seg->next != NULL) seg->next->prev = seg->prev;
   seg->next = seg->prev = NULL;
   tld->segment_count--;
+  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
 }
 
 /* ------------------------------------------------------------------------
@@ -239,7 +241,6 @@ void _mi_segments_purge_owned(mi_tld_t* tld, mi_purge_pass_t* pass) {
       /* empty and clean: keep one per thread, give the rest to the cache */
       if (empty_kept++ > 0 || pass->force) {
         _mi_segment_tld_remove(tld, seg);
-        mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
         segment_cache_push(seg);
       }
     }
@@ -279,12 +280,16 @@ static void segment_protect_fresh(mi_segment_t* seg) {
 }
 #endif
 
-static mi_segment_t* segment_cache_pop(void) {
+/* The newest cached segment (with `resident_only`, the newest one holding
+   resident memory), unlinked; NULL if none. */
+static mi_segment_t* segment_cache_pop(bool resident_only) {
   if (mi_atomic_load_relaxed(&cache_nonempty) == 0) return NULL;
   pthread_mutex_lock(&cache_lock);
+  mi_segment_t* prev = NULL;
   mi_segment_t* seg = cache_list;
+  while (resident_only && seg != NULL && !bits_any(seg->dirty_map, 0, MI_SLICE_COUNT)) { prev = seg; seg = seg->next; }
   if (seg != NULL) {
-    cache_list = seg->next;
+    if (prev != NULL) prev->next = seg->next; else cache_list = seg->next;
     cache_count--;
   }
   mi_atomic_store_relaxed(&cache_nonempty, cache_count);
@@ -372,10 +377,13 @@ static mi_segment_t* segment_map_new(mi_tld_t* tld, size_t size, size_t alignmen
   return seg;
 }
 
-static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
-  mi_segment_t* seg = (arena_id <= 0 ? segment_cache_pop() : NULL);
+/* A segment for the thread: a cached one (with `resident_only`, one holding
+   resident memory, else NULL), or a newly mapped one. */
+static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id, bool resident_only) {
+  mi_segment_t* seg = (arena_id <= 0 ? segment_cache_pop(resident_only) : NULL);
   bool is_zero = true;
   if (seg == NULL) {
+    if (resident_only) return NULL;
     seg = segment_map_new(tld, MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, arena_id, &is_zero);
     if (seg == NULL) return NULL;
     segment_init_header(seg, MI_SEGMENT_SIZE, MI_SEGMENT_NORMAL, seg->arena_id);
@@ -391,7 +399,6 @@ static mi_segment_t* segment_alloc_normal(mi_tld_t* tld, int arena_id) {
     seg->next = seg->prev = NULL;
   }
   _mi_segment_tld_push(tld, seg);
-  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
   return seg;
 }
 
@@ -489,27 +496,6 @@ static bool segment_usable_by(const mi_segment_t* seg, int arena_id) {
   return !(seg->arena_id > 0 && _mi_arena_is_exclusive(seg->arena_id));
 }
 
-/* A cached segment holding resident free memory, taken into `tld` (NULL if none). */
-static mi_segment_t* segment_cache_pop_resident(mi_tld_t* tld) {
-  if (mi_atomic_load_relaxed(&cache_nonempty) == 0) return NULL;
-  pthread_mutex_lock(&cache_lock);
-  mi_segment_t* prev = NULL;
-  mi_segment_t* seg = cache_list;
-  while (seg != NULL && !bits_any(seg->dirty_map, 0, MI_SLICE_COUNT)) { prev = seg; seg = seg->next; }
-  if (seg != NULL) {
-    if (prev != NULL) prev->next = seg->next; else cache_list = seg->next;
-    cache_count--;
-  }
-  mi_atomic_store_relaxed(&cache_nonempty, cache_count);
-  pthread_mutex_unlock(&cache_lock);
-  if (seg == NULL) return NULL;
-  seg->used_pages = 0;
-  seg->next = seg->prev = NULL;
-  _mi_segment_tld_push(tld, seg);
-  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
-  return seg;
-}
-
 /* A span for a page, from where `mode` says (page.c orders the modes so
    resident memory anywhere -- the thread's, abandoned, cached -- comes
    before clean memory); NULL with errno 0 when there is none there. */
@@ -545,18 +531,11 @@ mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_sli
     }
     return NULL;
   }
-  mi_segment_t* seg;
-  if (mode == MI_SPAN_CACHED) {
-    if (arena_id > 0) return NULL;
-    seg = segment_cache_pop_resident(tld);
-    if (seg == NULL) return NULL;
-    if (!segment_find_span(seg, slices, align_slices, true, &idx) &&
-        !segment_find_span(seg, slices, align_slices, false, &idx)) return NULL;
-    return segment_span_claim(tld, seg, idx, slices, is_zero);
-  }
-  seg = segment_alloc_normal(tld, arena_id);
+  const bool cached = (mode == MI_SPAN_CACHED);
+  mi_segment_t* seg = segment_alloc_normal(tld, arena_id, cached);
   if (seg == NULL) return NULL;
-  if (!segment_find_span(seg, slices, align_slices, false, &idx)) return NULL;
+  if (!(cached && segment_find_span(seg, slices, align_slices, true, &idx)) &&
+      !segment_find_span(seg, slices, align_slices, false, &idx)) return NULL;
   return segment_span_claim(tld, seg, idx, slices, is_zero);   /* NULL: errno set */
 }
 
@@ -579,7 +558,6 @@ mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignm
   seg->is_zero = zero;
   segmap_set(seg, true);
   _mi_segment_tld_push(tld, seg);
-  mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, 1);
   _mi_stats_committed_add((int64_t)total);
   seg->used_pages = 1;
   uint8_t* start = (uint8_t*)mi_align_up((uintptr_t)seg + header, alignment);
@@ -600,7 +578,6 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
   mi_assert_internal(seg->used_pages > 0);
   if (seg->kind == MI_SEGMENT_HUGE) {
     _mi_segment_tld_remove(tld, seg);
-    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
     _mi_stats_committed_add(-(int64_t)seg->segment_size);
     memset(page, 0, sizeof(*page));
     seg->used_pages = 0;
@@ -704,10 +681,8 @@ void _mi_segment_free_if_empty(mi_segment_t* seg, mi_tld_t* tld) {
   if (seg->used_pages != 0) return;
   if (tld != NULL) {
     _mi_segment_tld_remove(tld, seg);
-    mi_stat_add(&tld->stats, MI_STAT_SEGMENTS, -1);
   }
-  if (seg->kind == MI_SEGMENT_HUGE) segment_os_free(seg);
-  else segment_cache_push(seg);
+  _mi_segment_release_empty(seg);
 }
 
 /* An unowned empty segment goes to the cache (huge ones to the OS). */

@@ -72,13 +72,17 @@ void _mi_stats_committed_add(int64_t amount) {
   }
 }
 
+static mi_stat_count_t committed_gauge(void) {
+  const mi_stat_count_t c = { (int64_t)mi_atomic_load_relaxed(&committed_total),
+                              (int64_t)mi_atomic_load_relaxed(&committed_peak),
+                              (int64_t)mi_atomic_load_relaxed(&committed_current) };
+  return c;
+}
+
 /* The process totals with the committed gauge in place (under stats_lock). */
 static void stats_process_copy(mi_stats_internal_t* out) {
   *out = stats_process;
-  mi_stat_count_t* c = &out->count[MI_STAT_COMMITTED];
-  c->current = (int64_t)mi_atomic_load_relaxed(&committed_current);
-  c->peak = (int64_t)mi_atomic_load_relaxed(&committed_peak);
-  c->total = (int64_t)mi_atomic_load_relaxed(&committed_total);
+  out->count[MI_STAT_COMMITTED] = committed_gauge();
 }
 
 void _mi_stats_process_counter(mi_counter_t which, int64_t amount) {
@@ -188,10 +192,7 @@ void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_m
                      size_t* current_commit, size_t* peak_commit, size_t* page_faults) {
   _mi_os_process_info(elapsed_msecs, user_msecs, system_msecs, current_rss, peak_rss, page_faults);
   if (current_commit != NULL || peak_commit != NULL) {
-    mi_stats_merge();
-    const mi_stat_count_t c = { (int64_t)mi_atomic_load_relaxed(&committed_total),
-                                (int64_t)mi_atomic_load_relaxed(&committed_peak),
-                                (int64_t)mi_atomic_load_relaxed(&committed_current) };
+    const mi_stat_count_t c = committed_gauge();   /* process-wide: no merge needed */
     if (current_commit != NULL) *current_commit = (c.current < 0 ? 0 : (size_t)c.current);
     if (peak_commit != NULL) *peak_commit = (c.peak < 0 ? 0 : (size_t)c.peak);
   }
