@@ -23,8 +23,26 @@ static void abandoned_note_purge(uint64_t expire) {
   _mi_segment_due_note(&abandoned_purge_due, expire);
 }
 
+/* The bins in which the segment has a page with room for another block
+   (free blocks or blocks not yet threaded).  Read as it goes on the list:
+   remote frees afterwards only add room that the next owner finds. */
+static uint64_t segment_room_bins(const mi_segment_t* seg) {
+  if (seg->kind != MI_SEGMENT_NORMAL) return 0;
+  uint64_t bins = 0;
+  for (size_t idx = MI_SEGMENT_FIRST_SLICE; idx < MI_SLICE_COUNT; ) {
+    const mi_page_t* page = _mi_segment_slice(seg, idx);
+    if (page->block_size == 0 || mi_page_is_cont(page)) { idx++; continue; }
+    if (page->bin < MI_BIN_LARGE && (page->free != NULL || page->local_free != NULL || page->capacity < page->reserved)) {
+      bins |= (uint64_t)1 << page->bin;
+    }
+    idx += page->slice_count;
+  }
+  return bins;
+}
+
 /* Put a segment with live blocks on the abandoned list (any thread may take it then). */
 static void abandoned_push(mi_segment_t* seg) {
+  seg->room_bins = segment_room_bins(seg);
   pthread_mutex_lock(&abandoned_lock);
   seg->tld = NULL;
   seg->prev = NULL;
@@ -83,12 +101,27 @@ size_t _mi_segment_abandoned_count(void) {
   return (size_t)mi_atomic_load_relaxed(&abandoned_count);
 }
 
-/* Take the oldest abandoned segment into `tld` (NULL if none). */
-mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) {
+/* Does the abandoned segment offer what the reclaiming thread wants? */
+static bool abandoned_fits(const mi_segment_t* seg, const mi_reclaim_want_t* want) {
+  if (want == NULL) return true;
+  if (want->bin > 0) return (seg->room_bins >> want->bin) & 1;
+  if (want->slices > 0) return _mi_segment_has_resident_span(seg, want->slices, want->align);
+  return true;
+}
+
+/* Take into `tld` the newest abandoned segment that fits `want` (NULL: any),
+   looking at no more than MI_RECLAIM_SCAN of them; NULL if none.  A thread
+   takes only what it needs: the rest stays for the others. */
+#define MI_RECLAIM_SCAN 32
+mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld, const mi_reclaim_want_t* want) {
   if (mi_atomic_load_relaxed(&abandoned_count) == 0) return NULL;
   pthread_mutex_lock(&abandoned_lock);
   mi_segment_t* seg = abandoned_list;
-  while (seg != NULL && seg->subproc != tld->subproc) seg = seg->next;   /* never across sub-processes */
+  for (size_t scanned = 0; seg != NULL; seg = seg->next) {
+    if (seg->subproc != tld->subproc) continue;   /* never across sub-processes */
+    if (abandoned_fits(seg, want)) break;
+    if (++scanned >= MI_RECLAIM_SCAN) { seg = NULL; break; }
+  }
   if (seg != NULL) abandoned_unlink(seg);
   pthread_mutex_unlock(&abandoned_lock);
   if (seg == NULL) return NULL;

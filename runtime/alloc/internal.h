@@ -379,6 +379,7 @@ typedef enum mi_span_mode_e {
   MI_SPAN_NEW         /* a new segment (from the cache or the OS) */
 } mi_span_mode_t;
 mi_page_t* _mi_segment_page_alloc(mi_tld_t* tld, size_t slices, size_t align_slices, int arena_id, mi_span_mode_t mode, bool* is_zero) mi_decl_hidden;
+bool     _mi_segment_has_resident_span(const mi_segment_t* seg, size_t slices, size_t align_slices) mi_decl_hidden; /* a free, wholly resident span of that shape? */
 mi_page_t* _mi_segment_huge_page_alloc(mi_tld_t* tld, size_t size, size_t alignment, int arena_id, bool* is_zero) mi_decl_hidden;
 void     _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* slices back to the segment */
 void     _mi_segment_page_release_unowned(mi_page_t* page) mi_decl_hidden;  /* same, for a segment without owner */
@@ -394,7 +395,10 @@ void     _mi_segments_purge(mi_tld_t* tld, bool force, bool bounded) mi_decl_hid
 void     _mi_abandoned_lock_prefork(bool lock) mi_decl_hidden;
 void     _mi_abandoned_reinit_child(void) mi_decl_hidden;
 void     _mi_segment_abandon(mi_tld_t* tld, mi_segment_t* seg) mi_decl_hidden;
-mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld) mi_decl_hidden;   /* pop an abandoned segment into tld */
+/* What a reclaiming thread looks for: a page of `bin` with room (bin > 0), else
+   a resident free span of `slices` aligned to `align` slices (slices > 0). */
+typedef struct mi_reclaim_want_s { size_t bin; size_t slices; size_t align; } mi_reclaim_want_t;
+mi_segment_t* _mi_segment_reclaim_take(mi_tld_t* tld, const mi_reclaim_want_t* want) mi_decl_hidden; /* an abandoned segment fitting want (NULL: any) into tld */
 bool     _mi_segment_take_abandoned(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hidden; /* take this one if still abandoned */
 void     _mi_segment_release_abandoned(mi_segment_t* seg) mi_decl_hidden;  /* push back after a threadless inspection */
 void     _mi_segment_free_if_empty(mi_segment_t* seg, mi_tld_t* tld) mi_decl_hidden;

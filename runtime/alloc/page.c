@@ -466,39 +466,49 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
 
 /* A span of `slices` for a page of `heap`.  Resident memory comes before
    clean memory wherever it is (a page fault and a zeroed page saved each
-   time, and no RSS growth): the thread's own resident free slices; then
-   abandoned segments (the memory of exited threads, adopted: their live
-   blocks join the backing heap); then an empty cached segment with resident
-   memory; only then clean free slices of the thread's segments, and last a
-   new segment. */
-static mi_page_t* heap_page_span(mi_heap_t* heap, size_t slices, size_t align, bool* is_zero) {
+   time, and no RSS growth): the thread's own resident free slices; then an
+   abandoned segment (the memory of an exited thread, adopted: its live
+   blocks join the backing heap) with such a span; then an empty cached
+   segment with resident memory.  Only then clean memory: the thread's own
+   free slices, any abandoned segment, and last a new segment.  A thread
+   adopts only segments it can use at once, so the resident memory of
+   exited threads is spread over the threads that need it.  `own_done`:
+   the thread's own resident slices were looked at already. */
+static mi_page_t* heap_page_span(mi_heap_t* heap, size_t slices, size_t align, bool own_done, bool* is_zero) {
   mi_tld_t* tld = heap->tld;
-  mi_page_t* page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
-  for (int i = 0; page == NULL && i < 8 && !heap->no_reclaim && _mi_segment_abandoned_count() > 0; i++) {
-    mi_segment_t* seg = _mi_segment_reclaim_take(tld);
-    if (seg == NULL) break;
-    _mi_page_adopt_segment(tld->heap_backing, seg);
-    page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
+  mi_page_t* page = NULL;
+  if (!own_done) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
+  const bool reclaim = !heap->no_reclaim && _mi_segment_abandoned_count() > 0;
+  if (page == NULL && reclaim) {
+    const mi_reclaim_want_t want = { 0, slices, align };
+    mi_segment_t* seg = _mi_segment_reclaim_take(tld, &want);
+    if (seg != NULL) {
+      _mi_page_adopt_segment(tld->heap_backing, seg);
+      page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
+    }
   }
   if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_CACHED, is_zero);
   if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_ANY, is_zero);
+  if (page == NULL && reclaim) {
+    mi_segment_t* seg = _mi_segment_reclaim_take(tld, NULL);
+    if (seg != NULL) {
+      _mi_page_adopt_segment(tld->heap_backing, seg);
+      page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_ANY, is_zero);
+    }
+  }
   if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_NEW, is_zero);
   return page;
 }
 
-/* Take abandoned segments into the thread (backing heap) until one offers
-   a page for `bin`, or a few were tried. */
-static bool heap_reclaim(mi_heap_t* heap) {
+/* Adopt an abandoned segment with a page of `bin` that has room (into the
+   backing heap); false if none was found among the newest ones. */
+static bool heap_reclaim(mi_heap_t* heap, size_t bin) {
   if (heap->no_reclaim || _mi_segment_abandoned_count() == 0) return false;
-  mi_heap_t* into = heap->tld->heap_backing;
-  bool any = false;
-  for (int i = 0; i < 4; i++) {
-    mi_segment_t* seg = _mi_segment_reclaim_take(heap->tld);
-    if (seg == NULL) break;
-    _mi_page_adopt_segment(into, seg);
-    any = true;
-  }
-  return any;
+  const mi_reclaim_want_t want = { bin, 0, 0 };
+  mi_segment_t* seg = _mi_segment_reclaim_take(heap->tld, &want);
+  if (seg == NULL) return false;
+  _mi_page_adopt_segment(heap->tld->heap_backing, seg);
+  return true;
 }
 
 static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
@@ -563,13 +573,22 @@ static void heap_evict_retired(mi_heap_t* heap, mi_page_kind_t kind) {
   }
 }
 
-static mi_page_t* page_fresh_small(mi_heap_t* heap, size_t bin) {
+/* A fresh page for `bin`: with `own_only` from the thread's own resident
+   free slices only (NULL if there are none), else from anywhere but there. */
+static mi_page_t* page_fresh_small(mi_heap_t* heap, size_t bin, bool own_only) {
   const size_t bsize = _mi_bin_size(bin);
   const bool small = (bsize <= MI_SMALL_OBJ_SIZE_MAX);
+  const size_t slices = (small ? MI_SMALL_PAGE_SLICES : MI_MEDIUM_PAGE_SLICES);
+  const size_t align = (small ? 1 : MI_MEDIUM_PAGE_SLICES);
   bool is_zero;
-  heap_evict_retired(heap, small ? MI_PAGE_SMALL : MI_PAGE_MEDIUM);
-  mi_page_t* page = heap_page_span(heap, small ? MI_SMALL_PAGE_SLICES : MI_MEDIUM_PAGE_SLICES,
-                                   small ? 1 : MI_MEDIUM_PAGE_SLICES, &is_zero);
+  mi_page_t* page;
+  if (own_only) {
+    heap_evict_retired(heap, small ? MI_PAGE_SMALL : MI_PAGE_MEDIUM);
+    page = _mi_segment_page_alloc(heap->tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, &is_zero);
+  }
+  else {
+    page = heap_page_span(heap, slices, align, true, &is_zero);
+  }
   if (page == NULL) return NULL;
   page_init(heap, page, bsize, bin, small ? MI_PAGE_SMALL : MI_PAGE_MEDIUM, is_zero);
   mi_stat_add(&heap->tld->stats, MI_STAT_NORMAL, (int64_t)_mi_page_size(page));
@@ -586,7 +605,7 @@ static mi_page_t* page_fresh_single(mi_heap_t* heap, size_t size, size_t alignme
   mi_page_kind_t kind;
   if (size <= MI_LARGE_OBJ_SIZE_MAX && alignment <= MI_MAX_ALIGN_SIZE) {
     const size_t slices = (size + MI_PAGE_GUARD_SIZE + MI_SLICE_SIZE - 1) >> MI_SLICE_SHIFT;
-    page = heap_page_span(heap, slices, 1, &is_zero);
+    page = heap_page_span(heap, slices, 1, false, &is_zero);
     kind = MI_PAGE_LARGE;
     if (page == NULL) return NULL;
     size_t bsize = slices * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE;
@@ -624,12 +643,15 @@ mi_page_t* _mi_heap_find_page(mi_heap_t* heap, size_t size, size_t alignment) {
   }
   const size_t bin = _mi_bin(need);
   mi_page_queue_t* pq = &heap->pages[bin];
-  for (int attempt = 0; attempt < 2; attempt++) {
+  /* a page with free blocks; else a fresh one in the thread's resident
+     memory; else an abandoned page with room; else a fresh one elsewhere */
+  for (int attempt = 0; attempt < 4; attempt++) {
     mi_page_t* page = queue_find_free(heap, pq);
     if (page != NULL) return page;
-    if (attempt == 0 && !heap_reclaim(heap)) break;
+    if (attempt == 0 && (page = page_fresh_small(heap, bin, true)) != NULL) return page;
+    if (!heap_reclaim(heap, bin)) break;
   }
-  return page_fresh_small(heap, bin);
+  return page_fresh_small(heap, bin, false);
 }
 
 /* ------------------------------------------------------------------------

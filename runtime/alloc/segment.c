@@ -496,6 +496,11 @@ static bool segment_usable_by(const mi_segment_t* seg, int arena_id) {
   return !(seg->arena_id > 0 && _mi_arena_is_exclusive(seg->arena_id));
 }
 
+bool _mi_segment_has_resident_span(const mi_segment_t* seg, size_t slices, size_t align_slices) {
+  size_t idx;
+  return seg->kind == MI_SEGMENT_NORMAL && segment_find_span(seg, slices, align_slices, true, &idx);
+}
+
 /* A span for a page, from where `mode` says (page.c orders the modes so
    resident memory anywhere -- the thread's, abandoned, cached -- comes
    before clean memory); NULL with errno 0 when there is none there. */

@@ -202,6 +202,7 @@ typedef struct mi_segment_s {
   void*                 subproc;         /* sub-process of the owner (NULL: the main one); reclaim stays within it */
   uint8_t               is_zero;         /* huge segment: memory still zero */
   uint8_t               pad_[3];
+  uint64_t              room_bins;       /* abandoned: bit b = a page of bin b had room for a block */
   uint64_t              free_map[MI_SLICE_MAP_WORDS];   /* 1 = slice not part of a page */
   uint64_t              dirty_map[MI_SLICE_MAP_WORDS];  /* 1 = free slice whose memory is not purged */
 } mi_segment_t;
