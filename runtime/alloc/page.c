@@ -177,18 +177,15 @@ static inline bool page_canary_at_thread(size_t bsize) {
 }
 
 /* Thread blocks [capacity, capacity+n) into the (empty) free list, n at
-   most `limit` (0: no limit beyond the usual 4 KiB or MI_MIN_EXTEND blocks),
-   followed by the list `rest` (NULL or blocks taken off the free list). */
+   most `limit` (0: the usual 4 KiB or MI_MIN_EXTEND blocks), followed by
+   the list `rest` (NULL or blocks taken off the free list). */
 static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit, mi_block_t* rest) {
   mi_assert_internal(page->free == NULL);
   const size_t bsize = page->block_size;
   size_t n = page->reserved - page->capacity;
   size_t max = (bsize < MI_MAX_EXTEND_SIZE ? (uint32_t)MI_MAX_EXTEND_SIZE / (uint32_t)bsize : 0);   /* a 32-bit divide: a 64-bit one costs tens of cycles */
   if (max < MI_MIN_EXTEND) max = MI_MIN_EXTEND;   /* touches at most MI_MIN_EXTEND blocks' first (and, padded, last) words */
-  /* blocks of 1-8 KiB in a small page: the whole page at once (8-64
-     blocks, 64 KiB touched), not a slow path every 4 blocks */
-  if (bsize >= MI_SMALL_EXTEND_WHOLE && page->kind == MI_PAGE_SMALL) max = page->reserved;
-  if (limit != 0 && max > limit) max = limit;
+  if (limit != 0) max = limit;
   if (n > max) n = max;
   if (n == 0) return;
   uint8_t* start = page->page_start + (size_t)page->capacity * bsize;
@@ -461,7 +458,12 @@ static void page_init(mi_heap_t* heap, mi_page_t* page, size_t bsize, size_t bin
   heap->page_count++;
   mi_stat_add(&tld->stats, MI_STAT_PAGES, 1);
   tld->stats.page_bins[bin]++;
-  page_extend(page, tld, 0, NULL);
+  /* blocks of 1-8 KiB in a small page of resident memory: the whole page
+     at once (8-64 blocks), not a slow path every 4 blocks.  Clean memory
+     is threaded 4 KiB or 4 blocks at a time: each OS page touched is a
+     page fault, and one malloc must not take 16 of them. */
+  const bool whole = (!is_zero && kind == MI_PAGE_SMALL && bsize >= MI_SMALL_EXTEND_WHOLE);
+  page_extend(page, tld, whole ? page->reserved : 0, NULL);
 }
 
 /* A span of `slices` for a page of `heap`.  Resident memory comes before

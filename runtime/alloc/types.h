@@ -96,7 +96,7 @@
 /* Free lists are extended lazily, at most this many bytes of blocks at a time. */
 #define MI_MAX_EXTEND_SIZE      (4 * MI_KiB)
 #define MI_MIN_EXTEND           4
-#define MI_SMALL_EXTEND_WHOLE   (1 * MI_KiB)   /* small pages of blocks this size or more are threaded whole */
+#define MI_SMALL_EXTEND_WHOLE   (1 * MI_KiB)   /* small pages of resident memory with blocks this size or more are threaded whole */
 
 /* ------------------------------------------------------------------------
    Blocks
