@@ -420,7 +420,7 @@ typedef enum mi_option_e {
   mi_option_eager_commit,             /* commit segments eagerly (1) */
   mi_option_arena_eager_commit,       /* eager commit of arenas (2 = only on overcommit systems) */
   mi_option_purge_decommits,          /* purge with decommit/MADV_DONTNEED (1) or reset/MADV_FREE (0) */
-  mi_option_allow_large_os_pages,     /* use 2 MiB OS pages where available */
+  mi_option_allow_large_os_pages,     /* mirt: segments ask for transparent 2 MiB pages (MADV_HUGEPAGE) (0) */
   mi_option_reserve_huge_os_pages,    /* reserve N 1 GiB huge pages at start */
   mi_option_reserve_huge_os_pages_at, /* ... on this NUMA node */
   mi_option_reserve_os_memory,        /* reserve this many KiB as an arena at start */

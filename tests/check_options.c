@@ -545,6 +545,67 @@ START_TEST(test_options_zero_freed)
 }
 END_TEST
 
+/* The VmFlags of the mapping holding `p` in /proc/self/smaps ("" if none). */
+static void vm_flags_of(const void *p, char *out, size_t cap)
+{
+  out[0] = 0;
+  FILE *f = fopen("/proc/self/smaps", "r");
+  ck_assert_ptr_nonnull(f);
+  char line[512];
+  bool inside = false;
+  while (fgets(line, sizeof line, f) != NULL) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+      inside = ((uintptr_t)p >= lo && (uintptr_t)p < hi);
+      continue;
+    }
+    if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+      snprintf(out, cap, "%s", line + 8);
+      break;
+    }
+  }
+  fclose(f);
+}
+
+static bool flags_have(const char *flags, const char *flag)
+{
+  char padded[520];
+  snprintf(padded, sizeof padded, " %s", flags);
+  char want[8];
+  snprintf(want, sizeof want, " %s", flag);
+  const char *at = strstr(padded, want);
+  return at != NULL && (at[strlen(want)] == ' ' || at[strlen(want)] == '\n' || at[strlen(want)] == 0);
+}
+
+/* allow_large_os_pages: segments mapped while it is on ask the kernel for
+   transparent huge pages (MADV_HUGEPAGE: the mapping's "hg" flag); off,
+   they do not. */
+START_TEST(test_options_large_os_pages)
+{
+  if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0) {
+    printf("check_options: no transparent huge pages in this kernel: the hg flag is not checked\n");
+  }
+  const bool thp = (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0);
+  char flags[512];
+  const size_t size = 40 * 1024 * 1024;   /* a huge block: a segment of its own, mapped now */
+  mi_option_disable(mi_option_allow_large_os_pages);
+  void *p = mi_malloc(size);
+  ck_assert_ptr_nonnull(p);
+  vm_flags_of(p, flags, sizeof flags);
+  ck_assert_msg(flags[0] != 0, "no smaps entry for %p", p);
+  ck_assert_msg(!flags_have(flags, "hg"), "option off, yet the mapping asks for huge pages:%s", flags);
+  mi_option_enable(mi_option_allow_large_os_pages);
+  void *q = mi_malloc(size);
+  ck_assert_ptr_nonnull(q);
+  memset(q, 1, size);   /* usable as ever */
+  vm_flags_of(q, flags, sizeof flags);
+  if (thp) ck_assert_msg(flags_have(flags, "hg"), "option on, the mapping does not ask for huge pages:%s", flags);
+  mi_free(q);
+  mi_free(p);
+  mi_option_disable(mi_option_allow_large_os_pages);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------
    suite
 ------------------------------------------------------------------------ */
@@ -570,6 +631,7 @@ static Suite *options_suite(void)
   tcase_add_test(api, test_options_enable_disable);
   tcase_add_test(api, test_options_set_default);
   tcase_add_test(api, test_options_zero_freed);
+  tcase_add_test(api, test_options_large_os_pages);
 
   return s;
 }

@@ -129,7 +129,7 @@ bool _mi_arena_free_segment(void* p, size_t size, int arena_id) {
    Public API
 ------------------------------------------------------------------------ */
 int mi_reserve_os_memory_ex(size_t size, bool commit, bool allow_large, bool exclusive, mi_arena_id_t* arena_id) {
-  (void)commit; (void)allow_large;
+  (void)commit;
   if (arena_id != NULL) *arena_id = 0;
   if (size == 0) return EINVAL;
   size = mi_align_up(size, MI_SEGMENT_SIZE);
@@ -140,6 +140,7 @@ int mi_reserve_os_memory_ex(size_t size, bool commit, bool allow_large, bool exc
     _mi_warning_message("unable to reserve %zu MiB of OS memory for an arena\n", size / MI_MiB);
     return ENOMEM;
   }
+  if (allow_large) _mi_os_hugepage_advise(p, size, true);   /* transparent 2 MiB pages; still purgeable */
   if (!arena_add((uint8_t*)p, size, exclusive, false, true, is_zero, -1, arena_id)) {
     _mi_os_free(p, size);
     return ENOMEM;

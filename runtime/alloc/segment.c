@@ -362,6 +362,9 @@ static mi_segment_t* segment_map_new(mi_tld_t* tld, size_t size, size_t alignmen
     p = _mi_os_alloc_aligned(size, alignment, &zero);
     got_arena = -1;
     if (p == NULL) return NULL;
+    /* allow_large_os_pages: transparent 2 MiB pages for the segment (one
+       fault and one TLB entry per 2 MiB of densely used memory) */
+    if (mi_option_is_enabled(mi_option_allow_large_os_pages)) _mi_os_hugepage_advise(p, size, true);
     mi_counter_add(&tld->stats, MI_CTR_MMAP_CALLS, 1);
   }
   if (((uintptr_t)p >> MI_SEGMENT_SHIFT) + ((size + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT) > MI_SEGMAP_ENTRIES) {
