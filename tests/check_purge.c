@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <mimalloc.h>
+#include <mimalloc-stats.h>
+#include <unistd.h>
 
 #include "check_main.h"
 
@@ -176,6 +178,54 @@ START_TEST(test_purge_repeated_cycles)
 }
 END_TEST
 
+static int64_t purged_total(void)
+{
+  mi_stats_t_decl(st);
+  mi_stats_get(&st);
+  return st.purged.total;
+}
+
+/* Purging inside malloc and free is bounded: with 64 MiB freed and due
+   (far over the budget), no single malloc or free gives back more than
+   256 KiB (the purge pass limit: an madvise of 2 MiB takes ~150 us on a
+   VM), while the passes together still give memory back. */
+#define PASS_BOUND (256 * 1024)
+START_TEST(test_purge_bounded_per_call)
+{
+  mi_option_set(mi_option_purge_delay, 1);
+  struct set s = alloc_set(32 * CHECK_MiB, 32 * CHECK_MiB, 7);
+  free_set(&s);
+  usleep(30 * 1000);   /* every freed slice is past its deadline now */
+  enum { N = 4000 };
+  void **keep = calloc(N, sizeof(void *));
+  ck_assert_ptr_nonnull(keep);
+  const int64_t start = purged_total();
+  int64_t worst = 0;
+  uint64_t seed = 99;
+  for (int i = 0; i < N; i++) {
+    const size_t n = 16 + (size_t)rnd(&seed) % (60 * 1024);
+    int64_t before = purged_total();
+    keep[i] = mi_malloc(n);
+    int64_t d = purged_total() - before;
+    ck_assert_ptr_nonnull(keep[i]);
+    if (d > worst) worst = d;
+    if (i % 3 == 0) {
+      before = purged_total();
+      mi_free(keep[i]);
+      keep[i] = NULL;
+      d = purged_total() - before;
+      if (d > worst) worst = d;
+    }
+  }
+  const int64_t done = purged_total() - start;
+  for (int i = 0; i < N; i++) mi_free(keep[i]);
+  free(keep);
+  ck_assert_msg(worst <= PASS_BOUND, "one call purged %lld KiB (bound %d KiB)", (long long)(worst / 1024), PASS_BOUND / 1024);
+  ck_assert_msg(done > 2 * PASS_BOUND, "the calls purged only %lld KiB of 64 MiB due: the bound proves nothing",
+                (long long)(done / 1024));
+}
+END_TEST
+
 static Suite *purge_suite(void)
 {
   Suite *s = suite_create("purge");
@@ -184,6 +234,7 @@ static Suite *purge_suite(void)
   tcase_add_test(tc, test_purge_large_blocks);
   tcase_add_test(tc, test_purge_thread_working_set);
   tcase_add_test(tc, test_purge_repeated_cycles);
+  tcase_add_test(tc, test_purge_bounded_per_call);
   return s;
 }
 

@@ -350,7 +350,7 @@ void     _mi_arenas_lock_prefork(bool lock) mi_decl_hidden;
 void     _mi_arenas_reinit_child(void) mi_decl_hidden;
 
 /* "purge.c" -- the purge policy: deadlines, the unused-memory budget, the adaptive delay */
-#define MI_PURGE_PASS_MAX   (2 * MI_MiB)   /* bytes one non-forced purge pass may give back */
+#define MI_PURGE_PASS_MAX   (256 * MI_KiB) /* bytes one non-forced purge pass may give back (madvise of 256 KiB: ~30 us) */
 typedef struct mi_purge_pass_s {
   uint64_t now;
   size_t   left;       /* bytes this pass may still purge */
