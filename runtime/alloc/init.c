@@ -22,17 +22,13 @@ mi_decl_tls mi_heap_t* _mi_heap_default = (mi_heap_t*)&_mi_heap_empty;
 static mi_atomic_t process_state;          /* 0: not initialised, 1: initialising, 2: done */
 static pthread_key_t thread_key;
 static mi_atomic_t thread_key_ready;
-static mi_deferred_free_fun* volatile deferred_fun;
-static void* volatile deferred_arg;
+static mi_atomic_t deferred_fun;   /* published after deferred_arg (release) */
+static mi_atomic_t deferred_arg;
 
 static void thread_key_destructor(void* value);
 static void fork_prepare(void);
 static void fork_parent(void);
 static void fork_child(void);
-
-bool _mi_process_is_initialized(void) {
-  return mi_atomic_load_acquire(&process_state) == 2;
-}
 
 /* ------------------------------------------------------------------------
    Process
@@ -173,19 +169,19 @@ void mi_thread_set_in_threadpool(void) {
    Deferred free: the runtime's heartbeat
 ------------------------------------------------------------------------ */
 void mi_register_deferred_free(mi_deferred_free_fun* fn, void* arg) {
-  deferred_arg = arg;
-  deferred_fun = fn;
+  mi_atomic_store_ptr_relaxed(&deferred_arg, arg);
+  mi_atomic_store_ptr_release(&deferred_fun, fn);
 }
 
 void _mi_deferred_free(mi_heap_t* heap, bool force) {
   mi_tld_t* tld = heap->tld;
   if (tld == NULL || tld->recurse) return;
-  mi_deferred_free_fun* fn = deferred_fun;
+  mi_deferred_free_fun* fn = mi_atomic_load_ptr_acquire(mi_deferred_free_fun, &deferred_fun);
   if (fn == NULL && !_mi_deferred_free_any()) return;
   tld->recurse = true;
   tld->heartbeat++;
   mi_counter_add(&tld->stats, MI_CTR_HEARTBEATS, 1);
-  if (fn != NULL) fn(force, tld->heartbeat, deferred_arg);
+  if (fn != NULL) fn(force, tld->heartbeat, mi_atomic_load_ptr_relaxed(void, &deferred_arg));
   _mi_deferred_free_run(force, tld->heartbeat);   /* deferred.c: the added callbacks */
   tld->recurse = false;
 }

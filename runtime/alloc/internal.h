@@ -317,7 +317,6 @@ void     _mi_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(
 void     _mi_verbose_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 1, 2)));
 void     _mi_warning_message(const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 1, 2)));
 void     _mi_error_message(int err, const char* fmt, ...) mi_decl_hidden __attribute__((format(printf, 2, 3)));  /* + error hook / abort policy */
-bool     _mi_error_hook_registered(void) mi_decl_hidden;
 void     _mi_error_notify(int err) mi_decl_hidden;                         /* call the error hook only (no message) */
 
 /* "stats.c" -- statistics */
@@ -431,7 +430,6 @@ void     _mi_heap_pages_move(mi_heap_t* from, mi_heap_t* to) mi_decl_hidden;
 void     _mi_heap_pages_destroy(mi_heap_t* heap) mi_decl_hidden;
 void     _mi_page_adopt_segment(mi_heap_t* heap, mi_segment_t* seg) mi_decl_hidden;   /* reclaimed segment's pages join heap */
 bool     _mi_page_reclaim_for_free(mi_segment_t* seg) mi_decl_hidden;     /* a remote freer tidies an abandoned segment */
-size_t   _mi_page_queue_of_size(size_t size) mi_decl_hidden;
 size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
 void     _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) mi_decl_hidden;       /* owner thread only */
 void     _mi_segment_live_count(mi_segment_t* seg, mi_live_t* live) mi_decl_hidden;  /* abandoned segment, under the lock */
@@ -448,7 +446,6 @@ void     _mi_deferred_free_run(bool force, unsigned long long heartbeat) mi_decl
 mi_tld_t* _mi_tld(void) mi_decl_hidden;                                   /* the calling thread's data (initialising it) */
 void     _mi_heap_unlink(mi_heap_t* heap) mi_decl_hidden;                 /* remove from tld->heaps; reset default */
 void     _mi_heap_link(mi_tld_t* tld, mi_heap_t* heap) mi_decl_hidden;
-bool     _mi_process_is_initialized(void) mi_decl_hidden;
 
 /* "heap.c" -- heaps */
 void     _mi_heap_collect_ex(mi_heap_t* heap, bool force) mi_decl_hidden;

@@ -239,8 +239,11 @@ void mi_options_print(void) {
 /* ------------------------------------------------------------------------
    Output
 ------------------------------------------------------------------------ */
-static mi_output_fun* volatile out_fun;
-static void* volatile out_arg;
+/* the hook and its argument: the argument is stored first, the hook
+   published after it (release), so a reader that sees the hook sees its
+   argument */
+static mi_atomic_t out_fun;
+static mi_atomic_t out_arg;
 
 static void out_stderr(const char* msg, void* arg) {
   (void)arg;
@@ -248,15 +251,15 @@ static void out_stderr(const char* msg, void* arg) {
 }
 
 void mi_register_output(mi_output_fun* out, void* arg) {
-  out_arg = arg;
-  out_fun = out;
+  mi_atomic_store_ptr_relaxed(&out_arg, arg);
+  mi_atomic_store_ptr_release(&out_fun, out);
 }
 
 /* Write `prefix` + `msg` to `out` (NULL: the registered output). */
 void _mi_fputs(mi_output_fun* out, void* arg, const char* prefix, const char* msg) {
   if (out == NULL) {
-    out = out_fun;
-    arg = out_arg;
+    out = mi_atomic_load_ptr_acquire(mi_output_fun, &out_fun);
+    arg = mi_atomic_load_ptr_relaxed(void, &out_arg);
     if (out == NULL) out = &out_stderr;
   }
   if (prefix != NULL && *prefix != 0) {
@@ -320,21 +323,17 @@ void _mi_warning_message(const char* fmt, ...) {
    hook, secure builds abort on every detected misuse, debug builds on
    corruption, and the default build goes on (the bad operation is ignored).
 ------------------------------------------------------------------------ */
-static mi_error_fun* volatile error_fun;
-static void* volatile error_arg;
+static mi_atomic_t error_fun;   /* published after error_arg, as out_fun */
+static mi_atomic_t error_arg;
 
 void mi_register_error(mi_error_fun* fun, void* arg) {
-  error_arg = arg;
-  error_fun = fun;
-}
-
-bool _mi_error_hook_registered(void) {
-  return error_fun != NULL;
+  mi_atomic_store_ptr_relaxed(&error_arg, arg);
+  mi_atomic_store_ptr_release(&error_fun, fun);
 }
 
 void _mi_error_notify(int err) {
-  mi_error_fun* fun = error_fun;
-  if (fun != NULL) fun(err, error_arg);
+  mi_error_fun* fun = mi_atomic_load_ptr_acquire(mi_error_fun, &error_fun);
+  if (fun != NULL) fun(err, mi_atomic_load_ptr_relaxed(void, &error_arg));
 }
 
 void _mi_error_message(int err, const char* fmt, ...) {
@@ -346,17 +345,17 @@ void _mi_error_message(int err, const char* fmt, ...) {
 #else
     false;
 #endif
+  mi_error_fun* const fun = mi_atomic_load_ptr_acquire(mi_error_fun, &error_fun);
   const bool show = mi_option_is_enabled(mi_option_show_errors) || mi_option_is_enabled(mi_option_verbose) ||
-                    (fatal_default && error_fun == NULL);
+                    (fatal_default && fun == NULL);
   if (show && (long)mi_atomic_add_relaxed(&error_count, 1) < mi_option_get(mi_option_max_errors)) {
     va_list args;
     va_start(args, fmt);
     vfprintf_prefix(NULL, NULL, "mirt: ", fmt, args);
     va_end(args);
   }
-  mi_error_fun* fun = error_fun;
   if (fun != NULL) {
-    fun(err, error_arg);
+    fun(err, mi_atomic_load_ptr_relaxed(void, &error_arg));
   }
   else if (fatal_default) {
     _mi_os_abort();

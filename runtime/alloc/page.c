@@ -82,10 +82,6 @@ void _mi_heap_queues_init(mi_heap_t* heap) {
   }
 }
 
-size_t _mi_page_queue_of_size(size_t size) {
-  return (size <= MI_MEDIUM_OBJ_SIZE_MAX ? _mi_bin(size) : MI_BIN_LARGE);
-}
-
 size_t _mi_page_block_usable(const mi_page_t* page) {
   return page->block_size - MI_PADDING_SIZE;
 }
