@@ -232,6 +232,8 @@ mi_decl_nodiscard mi_decl_export mi_decl_restrict void* mi_heap_calloc(mi_heap_t
 mi_decl_nodiscard mi_decl_export mi_decl_restrict void* mi_heap_mallocn(mi_heap_t* heap, size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3);
 /* mi_malloc_small from `heap`. */
 mi_decl_nodiscard mi_decl_export mi_decl_restrict void* mi_heap_malloc_small(mi_heap_t* heap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+/* mi_zalloc_small from `heap`: a zeroed block of at most MI_SMALL_SIZE_MAX bytes. */
+mi_decl_nodiscard mi_decl_export mi_decl_restrict void* mi_heap_zalloc_small(mi_heap_t* heap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
 
 /* mi_realloc into `heap`. */
 mi_decl_nodiscard mi_decl_export void* mi_heap_realloc(mi_heap_t* heap, void* p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(3);
@@ -301,6 +303,11 @@ mi_decl_export bool mi_heap_contains_block(mi_heap_t* heap, const void* p);
 mi_decl_export bool mi_heap_check_owned(mi_heap_t* heap, const void* p);
 /* mi_heap_check_owned on the default heap. */
 mi_decl_export bool mi_check_owned(const void* p);
+/* v3: the heap whose page holds `p` (any pointer into a live block); NULL for
+   memory mirt never returned or a block of an exited thread not yet adopted. */
+mi_decl_export mi_heap_t* mi_heap_of(const void* p);
+/* v3: mi_heap_contains_block under its v3 name. */
+mi_decl_export bool mi_heap_contains(mi_heap_t* heap, const void* p);
 
 /* An area of one page of a heap, as given to a visitor. */
 typedef struct mi_heap_area_s {

@@ -2,7 +2,7 @@
 /* api_all.c -- takes the address of every public function of mimalloc.h and mimalloc-stats.h and links them. */
 /*
  * The lists below hold every function the headers declare:
- *   grep -c '^[^#]*mi_decl_export' include/mimalloc.h        -> 157 (156 of mimalloc v2 + mirt's mi_heap_check)
+ *   grep -c '^[^#]*mi_decl_export' include/mimalloc.h        -> 162 (mimalloc v2's 157, mirt's extensions, v3's mi_heap_of and mi_heap_contains)
  *   grep -c '^[^#]*mi_decl_export' include/mimalloc-stats.h  -> 2
  * (a plain 'grep -c mi_decl_export' says 158 for mimalloc.h: it also counts
  * the two '#define mi_decl_export' lines).  When srcdir is set (make check),
@@ -36,7 +36,7 @@ static const api_fn_t api_main[] = {
   F(mi_free_small), F(mi_good_size), F(mi_heap_alloc_new),
   F(mi_heap_alloc_new_n), F(mi_heap_calloc), F(mi_heap_calloc_aligned),
   F(mi_heap_calloc_aligned_at), F(mi_heap_check), F(mi_heap_check_owned), F(mi_heap_collect),
-  F(mi_heap_contains_block), F(mi_heap_delete), F(mi_heap_destroy),
+  F(mi_heap_contains_block), F(mi_heap_contains), F(mi_heap_of), F(mi_heap_zalloc_small), F(mi_heap_delete), F(mi_heap_destroy),
   F(mi_heap_get_backing), F(mi_heap_get_default), F(mi_heap_guarded_set_sample_rate),
   F(mi_heap_guarded_set_size_bound), F(mi_heap_malloc), F(mi_heap_malloc_aligned),
   F(mi_heap_malloc_aligned_at), F(mi_heap_malloc_small), F(mi_heap_mallocn),
@@ -86,7 +86,7 @@ static const api_fn_t api_stats[] = {
 
 #define N_MAIN (sizeof(api_main) / sizeof(api_main[0]))
 #define N_STATS (sizeof(api_stats) / sizeof(api_stats[0]))
-_Static_assert(N_MAIN == 159, "mimalloc.h declares 159 functions");
+_Static_assert(N_MAIN == 162, "mimalloc.h declares 162 functions");
 _Static_assert(N_STATS == 2, "mimalloc-stats.h declares 2 functions");
 
 static int listed(const api_fn_t *list, size_t n, const char *name)

@@ -386,6 +386,7 @@ START_TEST(test_heap_malloc_family)
     {mi_heap_malloc(h, 100), 0, "mi_heap_malloc"}, {mi_heap_zalloc(h, 3000), 3000, "mi_heap_zalloc"},
     {mi_heap_calloc(h, 10, 300), 3000, "mi_heap_calloc"}, {mi_heap_mallocn(h, 10, 300), 0, "mi_heap_mallocn"},
     {mi_heap_malloc_small(h, 64), 0, "mi_heap_malloc_small"}, {mi_heap_malloc(h, 40u << 20), 0, "mi_heap_malloc(40 MiB)"},
+    {mi_heap_zalloc_small(h, 64), 64, "mi_heap_zalloc_small"},
     {mi_heap_alloc_new(h, 50), 0, "mi_heap_alloc_new"}, {mi_heap_alloc_new_n(h, 5, 20), 0, "mi_heap_alloc_new_n"},
   };
   for (size_t i = 0; i < sizeof(got) / sizeof(got[0]); i++) assert_block(h, got[i].p, 16, 0, got[i].zero, got[i].what);
@@ -589,6 +590,7 @@ START_TEST(test_heap_contains_block)
     ck_assert_msg(mi_is_in_heap_region(p), "block %zu not in the heap region", i);
     for (int k = 0; k < 3; k++) {
       ck_assert_msg(mi_heap_contains_block(h, probes[k]), "block %zu (+%td) not in its heap", i, probes[k] - p);
+      ck_assert_msg(mi_heap_contains(h, probes[k]) && mi_heap_of(probes[k]) == h, "v3 names: block %zu (+%td)", i, probes[k] - p);
       ck_assert_msg(!mi_heap_contains_block(h2, probes[k]), "block %zu claimed by another heap", i);
       ck_assert_msg(!mi_heap_contains_block(backing, probes[k]), "block %zu claimed by the backing heap", i);
     }
@@ -596,12 +598,14 @@ START_TEST(test_heap_contains_block)
   void *b = mi_malloc(100), *bh = mi_malloc(40u << 20);
   ck_assert(mi_heap_contains_block(backing, b));
   ck_assert(mi_heap_contains_block(backing, bh));
+  ck_assert(mi_heap_of(b) == backing && mi_heap_of(bh) == backing);
   ck_assert(!mi_heap_contains_block(h, b));
   ck_assert(!mi_heap_contains_block(h, bh));
   const void *foreign[] = {&local, &some_global, libc, NULL, (void *)(uintptr_t)0x1000};
   for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
     ck_assert_msg(!mi_heap_contains_block(h, foreign[i]), "foreign pointer %zu claimed", i);
     ck_assert_msg(!mi_heap_contains_block(backing, foreign[i]), "foreign pointer %zu claimed by backing", i);
+    ck_assert_msg(mi_heap_of(foreign[i]) == NULL && !mi_heap_contains(h, foreign[i]), "foreign pointer %zu has a heap", i);
     ck_assert_msg(!mi_is_in_heap_region(foreign[i]), "foreign pointer %zu in the heap region", i);
   }
   ck_assert(mi_is_in_heap_region(b) && mi_is_in_heap_region(bh));

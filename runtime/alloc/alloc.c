@@ -112,6 +112,10 @@ void* mi_zalloc_small(size_t size) {
   return _mi_heap_malloc_zero(mi_heap_get_default_inline(), size, true);
 }
 
+void* mi_heap_zalloc_small(mi_heap_t* heap, size_t size) {
+  return _mi_heap_malloc_zero(heap, size, true);
+}
+
 void* mi_heap_calloc(mi_heap_t* heap, size_t count, size_t size) {
   size_t total;
   if (mi_unlikely(mi_mul_overflow(count, size, &total))) return _mi_alloc_fail(SIZE_MAX);

@@ -135,6 +135,16 @@ bool mi_heap_contains_block(mi_heap_t* heap, const void* p) {
   return (page != NULL && page->heap == heap);
 }
 
+mi_heap_t* mi_heap_of(const void* p) {
+  if (p == NULL) return NULL;
+  mi_page_t* page = _mi_segment_page_of_checked(p);
+  return (page == NULL ? NULL : page->heap);
+}
+
+bool mi_heap_contains(mi_heap_t* heap, const void* p) {
+  return mi_heap_contains_block(heap, p);
+}
+
 bool mi_heap_check_owned(mi_heap_t* heap, const void* p) {
   if (heap == NULL || !mi_heap_is_initialized(heap) || p == NULL) return false;
   if (((uintptr_t)p & (sizeof(void*) - 1)) != 0) return false;
