@@ -409,6 +409,36 @@ START_TEST(test_rc_reuse_take)
 }
 END_TEST
 
+/* Reuse specialization: a token rebuilt as the same constructor keeps its
+   header (count 0, tag, scan) and only the changed field is stored; the
+   result is an ordinary unique object (dup, drop, reuse again, free). */
+START_TEST(test_rc_reuse_same)
+{
+  rc_val_t a = leaf(), b = leaf();
+  rc_val_t t = pair(a, b);
+  uint64_t hdr = rc_header_word(rc_obj(t));
+  for (int i = 0; i < 5; i++) {
+    rc_val_t x = P(t)->a;
+    rc_reuse_t r = rc_reuse_take(ctx, rc_obj(t));
+    ck_assert_ptr_eq(r, rc_obj(t));
+    pair_t* n = (pair_t*)rc_reuse_same(ctx, r);
+    n->a = P(t)->b; n->b = x;                             /* swap: both fields change */
+    ck_assert_ptr_eq(&n->h, rc_obj(t));
+    ck_assert_uint_eq(rc_header_word(&n->h), hdr);        /* the header was not written and is valid */
+  }
+  ck_assert(P(t)->a == b && P(t)->b == a);                /* five swaps */
+  rc_dup(t);
+  ck_assert_ptr_null(rc_reuse_take(ctx, rc_obj(t)));      /* shared now: fields dup'ed, t dropped */
+  ck_assert_int_eq(rc_obj(a)->rc, 1);
+  rc_drop(ctx, a); rc_drop(ctx, b);
+  rc_drop(ctx, t);
+  ck_assert_uint_eq(ctx->st.reuse_hits, INLINE_COUNT(5));
+  ck_assert_uint_eq(ctx->st.reuse_tokens, INLINE_COUNT(5));
+  ck_assert_uint_eq(live_blocks(), 0);
+  ck_all_freed(&ctx->st);
+}
+END_TEST
+
 /* The counts rt_stats documents as exact: the inline paths count with
    RC_STATS only, the out-of-line ones always; the reuse test is one mask
    that turns away large objects and objects of a kind. */
@@ -659,6 +689,7 @@ static Suite* rc_suite(void) {
   tcase_add_test(tc, test_rc_drop_reuse_unique);
   tcase_add_test(tc, test_rc_drop_reuse_not_unique);
   tcase_add_test(tc, test_rc_reuse_take);
+  tcase_add_test(tc, test_rc_reuse_same);
   tcase_add_test(tc, test_rc_counts_exact);
   suite_add_tcase(s, tc);
 

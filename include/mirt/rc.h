@@ -170,7 +170,7 @@ rc_decl_export unsigned rc_kind_register(const rc_kind_t* kind);
 typedef struct rc_stats_s {
   uint64_t allocs;         /* [RC_STATS] objects allocated (rc_alloc*, not reuse) */
   uint64_t frees;          /* objects freed by the release queue or unused tokens */
-  uint64_t reuse_hits;     /* [RC_STATS] rc_alloc_at calls that reused a token */
+  uint64_t reuse_hits;     /* [RC_STATS] tokens reused (rc_alloc_at, rc_reuse_same) */
   uint64_t reuse_tokens;   /* [RC_STATS] tokens produced by rc_drop_reuse / rc_reuse_take */
   uint64_t atomic_ops;     /* atomic count updates on shared objects */
   uint64_t marked_shared;  /* objects marked thread-shared */
@@ -360,7 +360,7 @@ rc_decl_export void rc_take_fields(rc_ctx_t* ctx, rc_obj_t* o);
 
 /* Consume `o` whose value fields the caller takes over (a match): unique -> its memory as a token;
    otherwise each value field is dup'ed, `o` dropped and RC_NO_REUSE returned. Read raw fields first.
-   The token keeps its stale header until rc_alloc_at: no arena check (task end) may run meanwhile. */
+   The token keeps its header until rc_alloc_at or rc_reuse_same: no arena check (task end) may run meanwhile. */
 static inline rc_reuse_t rc_reuse_take(rc_ctx_t* ctx, rc_obj_t* o) {
   if (rc_likely(rc_is_reusable(o))) {
     RC_STAT_INC(ctx, reuse_tokens);
@@ -378,6 +378,14 @@ static inline rc_obj_t* rc_alloc_at(rc_ctx_t* ctx, rc_reuse_t r, size_t size, un
     return r;
   }
   return rc_alloc(ctx, size, scan, tag);
+}
+
+/* Reuse specialization (what Koka emits): rebuild in token `r` (not RC_NO_REUSE) an object of the same tag and scan as the
+   one it was taken from; its header is kept as it is (count 0), so the caller stores only the fields that change. */
+static inline rc_obj_t* rc_reuse_same(rc_ctx_t* ctx, rc_reuse_t r) {
+  (void)ctx;
+  RC_STAT_INC(ctx, reuse_hits);
+  return r;
 }
 
 /* Free an unused token (no-op for RC_NO_REUSE). */
