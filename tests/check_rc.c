@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>   /* sysconf */
+#include <signal.h>   /* SIGABRT */
+#include <stdio.h>
+#include <sys/resource.h>   /* setrlimit: the out-of-memory case */
 
 /* ---------------------------------------------------------------------
    Helpers
@@ -647,6 +650,38 @@ START_TEST(test_rc_cross_thread_last_drop)
 }
 END_TEST
 
+/* Out of memory: rc_alloc's inline path hands a failed allocation to
+   rc_alloc_retry_current, which drains, collects, retries and then aborts
+   with a message (memory for an object cannot be made up).  Runs in the
+   forked test process under an address-space limit. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#  define RC_OOM_SKIP 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#    define RC_OOM_SKIP 1
+#  endif
+#endif
+START_TEST(test_rc_alloc_out_of_memory)
+{
+#ifdef RC_OOM_SKIP
+  fprintf(stderr, "check_rc: out-of-memory case skipped: a sanitizer's shadow memory defeats RLIMIT_AS\n");
+  abort();   /* the outcome the case expects, without the limit */
+#else
+  long pages = 0, pagesize = sysconf(_SC_PAGESIZE);
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f != NULL) { if (fscanf(f, "%ld", &pages) != 1) pages = 0; fclose(f); }
+  ck_assert_int_gt(pages, 0);
+  struct rlimit rl;
+  rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)pagesize + ((rlim_t)256 << 20);
+  ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+  rc_val_t list = rc_int(0);
+  for (long i = 0; i < (1L << 26); i++) list = pair(rc_int(i), list);   /* 1.5 GiB: cannot fit */
+  rc_drop(ctx, list);
+  ck_abort_msg("allocations did not fail under the address-space limit");
+#endif
+}
+END_TEST
+
 /* ---------------------------------------------------------------------
    Suite
 --------------------------------------------------------------------- */
@@ -682,6 +717,12 @@ static Suite* rc_suite(void) {
   tc = tcase_create("soft_limit");
   tcase_add_checked_fixture(tc, NULL, teardown);
   tcase_add_test(tc, test_rc_soft_limit_assists);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("out_of_memory");
+  tcase_set_timeout(tc, 60);
+  tcase_add_checked_fixture(tc, setup_eager, teardown);
+  tcase_add_test_raise_signal(tc, test_rc_alloc_out_of_memory, SIGABRT);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("reuse");

@@ -227,6 +227,8 @@ rc_decl_export int32_t rc_refcount_atomic(const rc_obj_t* o);
 rc_decl_export void rc_assist(rc_ctx_t* ctx);
 /* Allocation failed: release everything pending, collect, retry; aborts with a message if still out of memory. */
 rc_decl_export void* rc_alloc_retry(rc_ctx_t* ctx, size_t size);
+/* rc_alloc_retry for the calling thread's context (what the inline rc_alloc calls: it keeps no context live across the allocation). */
+rc_decl_export void* rc_alloc_retry_current(size_t size);
 
 /* The whole header word of `o` (one load). */
 static inline uint64_t rc_header_word(const rc_obj_t* o) {
@@ -256,7 +258,7 @@ static inline rc_obj_t* rc_alloc(rc_ctx_t* ctx, size_t size, unsigned scan, uint
   if (rc_unlikely(ctx->npending > ctx->soft_limit)) rc_assist(ctx);
   void* p = (size <= MI_SMALL_SIZE_MAX ? mi_heap_malloc_small(ctx->heap, size)
                                        : mi_heap_malloc(ctx->heap, size));
-  if (rc_unlikely(p == NULL)) p = rc_alloc_retry(ctx, size);
+  if (rc_unlikely(p == NULL)) p = rc_alloc_retry_current(size);
   rc_obj_t* o = (rc_obj_t*)p;
   rc_header_init(o, scan, tag);
   RC_STAT_INC(ctx, allocs);
