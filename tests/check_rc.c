@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>   /* sysconf */
+#include <signal.h>   /* SIGABRT */
+#include <stdio.h>
+#include <sys/resource.h>   /* setrlimit: the out-of-memory case */
 
 /* ---------------------------------------------------------------------
    Helpers
@@ -409,6 +412,36 @@ START_TEST(test_rc_reuse_take)
 }
 END_TEST
 
+/* Reuse specialization: a token rebuilt as the same constructor keeps its
+   header (count 0, tag, scan) and only the changed field is stored; the
+   result is an ordinary unique object (dup, drop, reuse again, free). */
+START_TEST(test_rc_reuse_same)
+{
+  rc_val_t a = leaf(), b = leaf();
+  rc_val_t t = pair(a, b);
+  uint64_t hdr = rc_header_word(rc_obj(t));
+  for (int i = 0; i < 5; i++) {
+    rc_val_t x = P(t)->a;
+    rc_reuse_t r = rc_reuse_take(ctx, rc_obj(t));
+    ck_assert_ptr_eq(r, rc_obj(t));
+    pair_t* n = (pair_t*)rc_reuse_same(ctx, r);
+    n->a = P(t)->b; n->b = x;                             /* swap: both fields change */
+    ck_assert_ptr_eq(&n->h, rc_obj(t));
+    ck_assert_uint_eq(rc_header_word(&n->h), hdr);        /* the header was not written and is valid */
+  }
+  ck_assert(P(t)->a == b && P(t)->b == a);                /* five swaps */
+  rc_dup(t);
+  ck_assert_ptr_null(rc_reuse_take(ctx, rc_obj(t)));      /* shared now: fields dup'ed, t dropped */
+  ck_assert_int_eq(rc_obj(a)->rc, 1);
+  rc_drop(ctx, a); rc_drop(ctx, b);
+  rc_drop(ctx, t);
+  ck_assert_uint_eq(ctx->st.reuse_hits, INLINE_COUNT(5));
+  ck_assert_uint_eq(ctx->st.reuse_tokens, INLINE_COUNT(5));
+  ck_assert_uint_eq(live_blocks(), 0);
+  ck_all_freed(&ctx->st);
+}
+END_TEST
+
 /* The counts rt_stats documents as exact: the inline paths count with
    RC_STATS only, the out-of-line ones always; the reuse test is one mask
    that turns away large objects and objects of a kind. */
@@ -617,6 +650,38 @@ START_TEST(test_rc_cross_thread_last_drop)
 }
 END_TEST
 
+/* Out of memory: rc_alloc's inline path hands a failed allocation to
+   rc_alloc_retry_current, which drains, collects, retries and then aborts
+   with a message (memory for an object cannot be made up).  Runs in the
+   forked test process under an address-space limit. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#  define RC_OOM_SKIP 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#    define RC_OOM_SKIP 1
+#  endif
+#endif
+START_TEST(test_rc_alloc_out_of_memory)
+{
+#ifdef RC_OOM_SKIP
+  fprintf(stderr, "check_rc: out-of-memory case skipped: a sanitizer's shadow memory defeats RLIMIT_AS\n");
+  abort();   /* the outcome the case expects, without the limit */
+#else
+  long pages = 0, pagesize = sysconf(_SC_PAGESIZE);
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f != NULL) { if (fscanf(f, "%ld", &pages) != 1) pages = 0; fclose(f); }
+  ck_assert_int_gt(pages, 0);
+  struct rlimit rl;
+  rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)pagesize + ((rlim_t)256 << 20);
+  ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+  rc_val_t list = rc_int(0);
+  for (long i = 0; i < (1L << 26); i++) list = pair(rc_int(i), list);   /* 1.5 GiB: cannot fit */
+  rc_drop(ctx, list);
+  ck_abort_msg("allocations did not fail under the address-space limit");
+#endif
+}
+END_TEST
+
 /* ---------------------------------------------------------------------
    Suite
 --------------------------------------------------------------------- */
@@ -654,11 +719,18 @@ static Suite* rc_suite(void) {
   tcase_add_test(tc, test_rc_soft_limit_assists);
   suite_add_tcase(s, tc);
 
+  tc = tcase_create("out_of_memory");
+  tcase_set_timeout(tc, 60);
+  tcase_add_checked_fixture(tc, setup_eager, teardown);
+  tcase_add_test_raise_signal(tc, test_rc_alloc_out_of_memory, SIGABRT);
+  suite_add_tcase(s, tc);
+
   tc = tcase_create("reuse");
   tcase_add_checked_fixture(tc, setup_eager, teardown);
   tcase_add_test(tc, test_rc_drop_reuse_unique);
   tcase_add_test(tc, test_rc_drop_reuse_not_unique);
   tcase_add_test(tc, test_rc_reuse_take);
+  tcase_add_test(tc, test_rc_reuse_same);
   tcase_add_test(tc, test_rc_counts_exact);
   suite_add_tcase(s, tc);
 

@@ -33,7 +33,8 @@ static rc_val_t make(rc_ctx_t* ctx, int d) {
 }
 
 /* The same tree again, functional but in place: every node is rebuilt in
-   the memory of the node it replaces (reuse variant; TRMC on the right). */
+   the memory of the node it replaces (reuse variant; TRMC on the right),
+   storing only the fields that change (rc_reuse_same). */
 static rc_val_t remake(rc_ctx_t* ctx, rc_val_t t) {
   rc_val_t result;
   rc_val_t* hole = &result;
@@ -41,7 +42,13 @@ static rc_val_t remake(rc_ctx_t* ctx, rc_val_t t) {
     node_t* o = (node_t*)rc_obj(t);
     rc_val_t l = o->l, r = o->r;
     rc_reuse_t at = rc_reuse_take(ctx, &o->h);
-    node_t* n = node_at(ctx, at, (rc_is_obj(l) ? remake(ctx, l) : l), TIP);   /* no call for a tip */
+    node_t* n;
+    if (rc_likely(at != RC_NO_REUSE)) {           /* reuse specialization: header kept */
+      n = (node_t*)rc_reuse_same(ctx, at);
+      if (rc_is_obj(l)) n->l = remake(ctx, l);     /* no call (and no store) for a tip */
+      n->r = TIP;                                  /* the hole */
+    }
+    else n = node_at(ctx, RC_NO_REUSE, (rc_is_obj(l) ? remake(ctx, l) : l), TIP);
     *hole = rc_val(&n->h);
     hole = &n->r;
     t = r;

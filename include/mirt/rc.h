@@ -14,8 +14,9 @@
  *     <= RC_STICKY      sticky: dup is a no-op too (statics, overflow)
  * A local count that would pass INT32_MAX becomes sticky (RC_STUCK); no
  * count ever reaches INT32_MIN, which the drop fast path relies on.
- * The inline fast paths of rc_dup/rc_drop do one load, one signed compare and
- * one store for thread-local objects; everything else is out of line.  The
+ * The inline fast paths of rc_dup/rc_drop do one load, one compare and one
+ * store for thread-local objects (rc_dup: 3 instructions on x86-64, see
+ * RC_ASM; rc_drop: 4); everything else is out of line.  The
  * reuse test (rc_reuse_take) is one load and one masked test of the header.
  *
  * Statistics: the inline paths (rc_alloc, rc_alloc_at, rc_reuse_take) bump
@@ -62,6 +63,20 @@ extern "C" {
 #endif
 #ifndef RC_FAST_PATHS
 #  define RC_FAST_PATHS 1
+#endif
+
+/* RC_ASM=1 (the default on x86-64 with GCC >= 11 or clang >= 11, which take
+   `asm goto` with outputs): rc_dup_obj's fast path is three instructions of
+   inline assembly that test and increment the count in memory; RC_ASM=0
+   builds its plain C twin (five instructions, same behaviour), which the
+   *_nostats test runners use. */
+#ifndef RC_ASM
+#  if RC_FAST_PATHS && defined(__x86_64__) && \
+      ((defined(__clang__) && __clang_major__ >= 11) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11))
+#    define RC_ASM 1
+#  else
+#    define RC_ASM 0
+#  endif
 #endif
 
 /* RC_STATS=1: the inline allocation and reuse paths count allocs,
@@ -155,7 +170,7 @@ rc_decl_export unsigned rc_kind_register(const rc_kind_t* kind);
 typedef struct rc_stats_s {
   uint64_t allocs;         /* [RC_STATS] objects allocated (rc_alloc*, not reuse) */
   uint64_t frees;          /* objects freed by the release queue or unused tokens */
-  uint64_t reuse_hits;     /* [RC_STATS] rc_alloc_at calls that reused a token */
+  uint64_t reuse_hits;     /* [RC_STATS] tokens reused (rc_alloc_at, rc_reuse_same) */
   uint64_t reuse_tokens;   /* [RC_STATS] tokens produced by rc_drop_reuse / rc_reuse_take */
   uint64_t atomic_ops;     /* atomic count updates on shared objects */
   uint64_t marked_shared;  /* objects marked thread-shared */
@@ -212,6 +227,8 @@ rc_decl_export int32_t rc_refcount_atomic(const rc_obj_t* o);
 rc_decl_export void rc_assist(rc_ctx_t* ctx);
 /* Allocation failed: release everything pending, collect, retry; aborts with a message if still out of memory. */
 rc_decl_export void* rc_alloc_retry(rc_ctx_t* ctx, size_t size);
+/* rc_alloc_retry for the calling thread's context (what the inline rc_alloc calls: it keeps no context live across the allocation). */
+rc_decl_export void* rc_alloc_retry_current(size_t size);
 
 /* The whole header word of `o` (one load). */
 static inline uint64_t rc_header_word(const rc_obj_t* o) {
@@ -241,7 +258,7 @@ static inline rc_obj_t* rc_alloc(rc_ctx_t* ctx, size_t size, unsigned scan, uint
   if (rc_unlikely(ctx->npending > ctx->soft_limit)) rc_assist(ctx);
   void* p = (size <= MI_SMALL_SIZE_MAX ? mi_heap_malloc_small(ctx->heap, size)
                                        : mi_heap_malloc(ctx->heap, size));
-  if (rc_unlikely(p == NULL)) p = rc_alloc_retry(ctx, size);
+  if (rc_unlikely(p == NULL)) p = rc_alloc_retry_current(size);
   rc_obj_t* o = (rc_obj_t*)p;
   rc_header_init(o, scan, tag);
   RC_STAT_INC(ctx, allocs);
@@ -260,6 +277,23 @@ rc_decl_export void rc_init_static(rc_obj_t* o, unsigned scan, uint16_t tag);
 --------------------------------------------------------------------- */
 /* Add a reference to object `o`; returns `o`. */
 static inline rc_obj_t* rc_dup_obj(rc_obj_t* o) {
+#if RC_FAST_PATHS && RC_ASM
+  /* The count, read as unsigned, is below INT32_MAX exactly when the object
+     is thread-local and one more reference cannot overflow: then add one in
+     place; otherwise (shared, sticky, INT32_MAX) the slow path. */
+  __asm__ goto ("cmpl $0x7ffffffe, %0\n\t"
+                "ja %l[slow]\n\t"
+                "addl $1, %0"
+                : "+m" (o->rc) : : "cc" : slow);
+  return o;
+#if defined(__clang__)
+slow: __attribute__((unused));
+#else
+slow: __attribute__((cold, unused));   /* keeps the slow call out of the hot path */
+#endif
+  rc_dup_slow(o);
+  return o;
+#else
 #if RC_FAST_PATHS
   /* rc + 1 > 0 is rc >= 0 except at INT32_MAX, which the slow path makes
      sticky: so a count never wraps, and never reaches INT32_MIN. */
@@ -268,6 +302,7 @@ static inline rc_obj_t* rc_dup_obj(rc_obj_t* o) {
 #endif
   rc_dup_slow(o);
   return o;
+#endif
 }
 
 /* Add a reference to `v` (no-op for immediates); returns `v`. */
@@ -327,7 +362,7 @@ rc_decl_export void rc_take_fields(rc_ctx_t* ctx, rc_obj_t* o);
 
 /* Consume `o` whose value fields the caller takes over (a match): unique -> its memory as a token;
    otherwise each value field is dup'ed, `o` dropped and RC_NO_REUSE returned. Read raw fields first.
-   The token keeps its stale header until rc_alloc_at: no arena check (task end) may run meanwhile. */
+   The token keeps its header until rc_alloc_at or rc_reuse_same: no arena check (task end) may run meanwhile. */
 static inline rc_reuse_t rc_reuse_take(rc_ctx_t* ctx, rc_obj_t* o) {
   if (rc_likely(rc_is_reusable(o))) {
     RC_STAT_INC(ctx, reuse_tokens);
@@ -345,6 +380,14 @@ static inline rc_obj_t* rc_alloc_at(rc_ctx_t* ctx, rc_reuse_t r, size_t size, un
     return r;
   }
   return rc_alloc(ctx, size, scan, tag);
+}
+
+/* Reuse specialization (what Koka emits): rebuild in token `r` (not RC_NO_REUSE) an object of the same tag and scan as the
+   one it was taken from; its header is kept as it is (count 0), so the caller stores only the fields that change. */
+static inline rc_obj_t* rc_reuse_same(rc_ctx_t* ctx, rc_reuse_t r) {
+  (void)ctx;
+  RC_STAT_INC(ctx, reuse_hits);
+  return r;
 }
 
 /* Free an unused token (no-op for RC_NO_REUSE). */

@@ -51,6 +51,15 @@ void* rc_alloc_retry(rc_ctx_t* ctx, size_t size) {
   return p;
 }
 
+void* rc_alloc_retry_current(size_t size) {
+  rc_ctx_t* ctx = _rc_tls_ctx;
+  if (ctx == NULL) {
+    fprintf(stderr, "mirt: out of memory allocating an object of %zu bytes (thread not attached)\n", size);
+    abort();
+  }
+  return rc_alloc_retry(ctx, size);
+}
+
 rc_obj_t* rc_alloc_large(rc_ctx_t* ctx, size_t nfields, size_t raw, uint16_t tag) {
   const size_t fixed = sizeof(rc_obj_t) + sizeof(size_t);
   if (nfields > (SIZE_MAX - fixed - raw) / sizeof(rc_val_t)) {
