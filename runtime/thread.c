@@ -6,6 +6,7 @@
 #include "internal.h"
 #include <errno.h>    /* EBUSY */
 #include <pthread.h>  /* the registry lock */
+#include <stdlib.h>   /* getenv */
 #include <string.h>   /* memset */
 
 rt_config_t _rt_config;
@@ -45,6 +46,7 @@ void rt_config_default(rt_config_t* cfg) {
   cfg->pending_soft_limit = RT_DEFAULT_SOFT_LIMIT;
   cfg->pause_us = RT_DEFAULT_PAUSE_US;
   cfg->use_heartbeat = true;
+  cfg->huge_pages = true;
 #if defined(MI_DEBUG) && (MI_DEBUG > 0)
   cfg->arena_check = true;
 #endif
@@ -60,6 +62,12 @@ static void start_locked(const rt_config_t* cfg) {
   memset(rt_hist, 0, sizeof rt_hist);
   rt_started = true;
   if (_rt_config.use_heartbeat) hook_heartbeat();
+  /* functional programs allocate densely: 2 MiB pages save most first-touch
+     faults (rbtree 33k -> 0.2k) and TLB misses; the environment decides if
+     it says anything */
+  if (_rt_config.huge_pages && getenv("MIMALLOC_ALLOW_LARGE_OS_PAGES") == NULL && getenv("MIMALLOC_LARGE_OS_PAGES") == NULL) {
+    mi_option_enable(mi_option_allow_large_os_pages);
+  }
 }
 
 int rt_init(const rt_config_t* cfg) {

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct pair_s { rc_obj_t h; rc_val_t a, b; } pair_t;
 static rc_ctx_t* ctx;
@@ -322,6 +324,37 @@ START_TEST(test_rt_task_end_drains_pending)
 }
 END_TEST
 
+/* rt_init turns on huge pages for the allocator by default; huge_pages =
+   false leaves the option alone, and so does the environment when it names
+   the option.  Each case runs in a child: the runtime starts once per process. */
+static int huge_pages_child(bool want, const char* env) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (env != NULL) setenv("MIMALLOC_ALLOW_LARGE_OS_PAGES", env, 1);
+    else unsetenv("MIMALLOC_ALLOW_LARGE_OS_PAGES");
+    unsetenv("MIMALLOC_LARGE_OS_PAGES");
+    mi_option_disable(mi_option_allow_large_os_pages);
+    rt_config_t cfg;
+    rt_config_default(&cfg);
+    if (!cfg.huge_pages) _exit(3);
+    cfg.huge_pages = want;
+    if (rt_init(&cfg) != 0) _exit(4);
+    _exit(mi_option_is_enabled(mi_option_allow_large_os_pages) ? 1 : 0);
+  }
+  int status = 0;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "child failed (status %d)", status);
+  return WEXITSTATUS(status);
+}
+
+START_TEST(test_rt_huge_pages_default)
+{
+  ck_assert_int_eq(huge_pages_child(true, NULL), 1);    /* default: on */
+  ck_assert_int_eq(huge_pages_child(false, NULL), 0);   /* config says no */
+  ck_assert_int_eq(huge_pages_child(true, "0"), 0);     /* the environment said something: it decides */
+}
+END_TEST
+
 static Suite* runtime_suite(void) {
   Suite* s = suite_create("runtime");
   TCase* tc = tcase_create("lifecycle");
@@ -347,6 +380,10 @@ static Suite* runtime_suite(void) {
   tc = tcase_create("tasks_deferred");
   tcase_add_checked_fixture(tc, setup_defer, teardown);
   tcase_add_test(tc, test_rt_task_end_drains_pending);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("config");
+  tcase_add_test(tc, test_rt_huge_pages_default);
   suite_add_tcase(s, tc);
   return s;
 }
