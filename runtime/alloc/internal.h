@@ -241,6 +241,36 @@ static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_
   return (uintptr_t)b <= end && mi_block_canary_is(page, b, mask) && (b->next ^ mask) > end;
 }
 
+/* Write-after-free detection (secure builds, MI_SECURE_WAF): a block of a
+   small or medium page is zero from its second word up to MI_WAF_SPAN bytes
+   (or its canary) while it is free -- frees zero it, fresh blocks are zero
+   (page_extend zeroes them when their memory may not be) -- and its canary
+   word holds its canary (or, for a fresh block whose canary is written when
+   it is first handed out, zero).  Handing the block out again checks both;
+   so does freeing its page.  Zero, not a keyed pattern: writing zero into a
+   zeroed block changes nothing, so every write that matters is seen, and a
+   read after free learns nothing about the keys. */
+#if MI_SECURE_WAF
+static inline size_t mi_waf_words(const mi_page_t* page) {
+  const size_t usable = page->block_size - MI_PADDING_SIZE;
+  return (usable < MI_WAF_SPAN ? usable : MI_WAF_SPAN) / sizeof(uintptr_t);
+}
+static inline void mi_block_waf_fill(const mi_page_t* page, mi_block_t* b) {
+  uintptr_t* w = (uintptr_t*)b;
+  const size_t n = mi_waf_words(page);
+  for (size_t i = 1; i < n; i++) w[i] = 0;
+}
+/* `mask` = mi_page_mask(page, b) */
+static inline bool mi_block_waf_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
+  const uintptr_t* w = (const uintptr_t*)b;
+  const size_t n = mi_waf_words(page);
+  uintptr_t acc = 0;
+  for (size_t i = 1; i < n; i++) acc |= w[i];
+  const uintptr_t c = *mi_block_pad(page, b);
+  return acc == 0 && (c == mi_mask_canary(page->keys[1], mask) || (c == 0 && page->block_size > MI_SMALL_SIZE_MAX_));
+}
+#endif
+
 /* One step of xorshift128+ on a thread's state (random.c seeds it):
    inline, so a loop that draws keeps its registers. */
 static inline uint64_t _mi_random_next(uint64_t rnd[2]) {
@@ -462,6 +492,25 @@ size_t   _mi_usable_size_checked(const void* p, const char* op) mi_decl_hidden;
 mi_page_t* _mi_checked_page_of(const void* p, const char* op) mi_decl_hidden; /* page of a live block start, or NULL + error */
 void*    _mi_page_block_start(const mi_page_t* page, const void* p) mi_decl_hidden; /* unalign an interior pointer */
 
+/* "secure.c" -- secure-mode checks: write after free, zero-size blocks, sized frees */
+#if MI_SECURE_WAF
+void     _mi_waf_report(const mi_page_t* page, const void* b, const char* op) mi_decl_hidden;  /* "write after free" */
+void     _mi_waf_fresh(const mi_page_t* page, uint8_t* start, size_t n) mi_decl_hidden;       /* zero n fresh blocks' checked words */
+void     _mi_waf_check_lists(const mi_page_t* page) mi_decl_hidden;                          /* check every block of free and local_free */
+#endif
+#if MI_SECURE_ZERO_REGION
+void*    _mi_zero_alloc(mi_heap_t* heap) mi_decl_hidden;            /* a distinct inaccessible slot for malloc(0) */
+bool     _mi_zero_is_slot(const void* p) mi_decl_hidden;            /* p lies in the zero-size region */
+void     _mi_zero_free(void* p, const char* op) mi_decl_hidden;     /* free a slot (reports a bad or freed one) */
+bool     _mi_zero_is_live(const void* p, const char* op) mi_decl_hidden; /* a live slot; reports otherwise */
+#endif
+#if MI_SECURE_LARGE_PROTECT
+mi_page_t* _mi_large_hold(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* protect an empty large page and hold it; the page held before (or NULL) to free */
+#endif
+#if MI_SECURE_SIZED_CHECK
+void     _mi_free_size_check(const void* p, size_t size, size_t alignment) mi_decl_hidden; /* report a size or alignment the block does not have */
+#endif
+
 /* "aligned.c" -- aligned allocation */
 void*    _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment, size_t offset, bool zero) mi_decl_hidden;
 void*    _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, size_t alignment, size_t offset, bool zero) mi_decl_hidden;
@@ -479,6 +528,9 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 #if MI_PADDING
   if (mi_unlikely(size > MI_DIRECT_SIZE_MAX)) return _mi_malloc_generic(heap, size, false, 0);
 #endif
+#if MI_SECURE_ZERO_REGION
+  if (mi_unlikely(size == 0)) return _mi_zero_alloc(heap);
+#endif
   mi_page_t* page = heap->pages_direct[mi_direct_index(size)];
   mi_block_t* b = page->free;
   if (mi_unlikely(b == NULL)) return _mi_malloc_generic(heap, size, false, 0);
@@ -491,8 +543,12 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
      checked when it was last freed, so it is still in place.  The next
      block's first word is prefetched: in a random order the hardware does
      not guess it, and the next malloc reads it first. */
-  mi_block_t* next = mi_block_nextx(page, b);
+  const uintptr_t mask = mi_page_mask(page, b);
+  mi_block_t* next = (mi_block_t*)(b->next ^ mask);
   if (mi_unlikely((uintptr_t)next - (uintptr_t)page->page_start > page->last)) return _mi_page_malloc(heap, page, size, false);
+#if MI_SECURE_WAF
+  if (mi_unlikely(!mi_block_waf_ok(page, b, mask))) return _mi_page_malloc(heap, page, size, false);   /* reports */
+#endif
   page->free = next;
   __builtin_prefetch(next);
   b->next = 0;
@@ -627,6 +683,9 @@ retire:
   if (mi_likely(mi_page_xowner(page) == (_mi_thread_id() | _mi_owner_inline_flags))) {
     const uintptr_t mask = mi_page_mask(page, b);
     if (mi_likely(mi_block_free_quick_ok(page, b, mask))) {
+#if MI_SECURE_WAF
+      mi_block_waf_fill(page, b);
+#endif
       b->next = (uintptr_t)page->local_free ^ mask;
       page->local_free = b;
       if (mi_unlikely(--page->used == 0)) _mi_page_retire(page);
