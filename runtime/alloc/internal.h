@@ -540,7 +540,9 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
   /* secure: the decoded link must be a block of the page (else page.c
      ends the list or reports the corruption); the first word is cleared.
      The canary was written when the block was threaded into the page and
-     checked when it was last freed, so it is still in place.  The next
+     checked when it was last freed, so it is still in place; with
+     MI_SECURE_WAF it and the block's zeroed words are checked (a write
+     after free sends the pop to page.c, which reports it).  The next
      block's first word is prefetched: in a random order the hardware does
      not guess it, and the next malloc reads it first. */
   const uintptr_t mask = mi_page_mask(page, b);

@@ -376,7 +376,7 @@ static void page_release_empty(mi_page_t* page) {
     if (heap->retired_max < page->bin) heap->retired_max = page->bin;
     return;
   }
-#if MI_SECURE_LARGE_PROTECT
+#if MI_SECURE_LARGE_PROTECT && MI_SECURE_LARGE_HOLD
   if (page->kind == MI_PAGE_LARGE) {
     page = _mi_large_hold(heap->tld, page);   /* kept inaccessible until the next large page is freed */
     if (page == NULL) return;

@@ -599,7 +599,8 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
 #if MI_SECURE_LARGE_PROTECT
   /* a freed large block is inaccessible until its slices are claimed again
      (segment_span_claim reopens them) or purged */
-  const bool closed = large && _mi_os_protect((uint8_t*)seg + idx * MI_SLICE_SIZE, n * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE);
+  const bool held = (large && page->capacity == 0);   /* closed already while it was held (secure.c _mi_large_hold) */
+  const bool closed = held || (large && _mi_os_protect((uint8_t*)seg + idx * MI_SLICE_SIZE, n * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE));
 #endif
   memset(page, 0, sizeof(*page));
 #if MI_SECURE > 0

@@ -58,10 +58,13 @@
 #endif
 #endif
 #ifndef MI_WAF_SPAN
-#define MI_WAF_SPAN 1024       /* bytes of a freed block (from its start) kept zero and checked */
+#define MI_WAF_SPAN 128        /* bytes of a freed block (from its start) kept zero and checked (bench/results/2026-12-08-secure-issue19.md) */
 #endif
 #ifndef MI_SECURE_LARGE_PROTECT
 #define MI_SECURE_LARGE_PROTECT 1
+#endif
+#ifndef MI_SECURE_LARGE_HOLD
+#define MI_SECURE_LARGE_HOLD 1     /* ... and held back from reuse until the thread frees its next large page */
 #endif
 #ifndef MI_SECURE_ZERO_REGION
 #define MI_SECURE_ZERO_REGION 1
@@ -72,10 +75,12 @@
 #else
 #undef MI_SECURE_WAF
 #undef MI_SECURE_LARGE_PROTECT
+#undef MI_SECURE_LARGE_HOLD
 #undef MI_SECURE_ZERO_REGION
 #undef MI_SECURE_SIZED_CHECK
 #define MI_SECURE_WAF 0
 #define MI_SECURE_LARGE_PROTECT 0
+#define MI_SECURE_LARGE_HOLD 0
 #define MI_SECURE_ZERO_REGION 0
 #define MI_SECURE_SIZED_CHECK 0
 #endif
