@@ -19,6 +19,11 @@
 #define mi_decl_noinline __attribute__((noinline))
 #define mi_decl_hidden   __attribute__((visibility("hidden")))
 #define mi_decl_cold     __attribute__((cold))
+#if MI_SECURE > 0
+#define mi_fast_inline   inline __attribute__((always_inline))   /* secure: the checks make the fast paths too big for gcc to inline by itself */
+#else
+#define mi_fast_inline   inline
+#endif
 
 #if defined(MI_LOCAL_DYNAMIC_TLS)
 #define mi_decl_tls __thread __attribute__((tls_model("local-dynamic")))
@@ -242,7 +247,7 @@ static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_
 }
 
 /* Write-after-free detection (secure builds, MI_SECURE_WAF): a block of a
-   small or medium page is zero from its second word up to MI_WAF_SPAN bytes
+   small or medium page is zero from its second word up to 8 + 16 * MI_WAF_PAIRS bytes
    (or its canary) while it is free -- frees zero it, fresh blocks are zero
    (page_extend zeroes them when their memory may not be) -- and its canary
    word holds its canary (or, for a fresh block whose canary is written when
@@ -251,23 +256,46 @@ static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_
    zeroed block changes nothing, so every write that matters is seen, and a
    read after free learns nothing about the keys. */
 #if MI_SECURE_WAF
-static inline size_t mi_waf_words(const mi_page_t* page) {
-  const size_t usable = page->block_size - MI_PADDING_SIZE;
-  return (usable < MI_WAF_SPAN ? usable : MI_WAF_SPAN) / sizeof(uintptr_t);
+_Static_assert(MI_WAF_PAIRS >= 0 && MI_WAF_PAIRS <= 8, "MI_WAF_PAIR_CASES has 8 cases");
+/* Pairs of words kept zero after the link word: (block_size - 16) / 16 up
+   to MI_WAF_PAIRS (block sizes are multiples of 16, so the zeroed bytes
+   [8, 8 + 16 * pairs) end at or before the canary). */
+static inline size_t mi_waf_pairs(const mi_page_t* page) {
+  const size_t k = (page->block_size >> 4) - 1;
+  return (k < MI_WAF_PAIRS ? k : MI_WAF_PAIRS);
 }
-static inline void mi_block_waf_fill(const mi_page_t* page, mi_block_t* b) {
+/* Straight-line stores and loads (a switch, not a loop the compiler would
+   turn into `rep stos` or a memset call: tens of cycles for 100 bytes). */
+#define MI_WAF_PAIR_CASES(op) \
+  switch (mi_waf_pairs(page)) { \
+    case 8: op(15); /* fall through */ \
+    case 7: op(13); /* fall through */ \
+    case 6: op(11); /* fall through */ \
+    case 5: op(9);  /* fall through */ \
+    case 4: op(7);  /* fall through */ \
+    case 3: op(5);  /* fall through */ \
+    case 2: op(3);  /* fall through */ \
+    case 1: op(1);  /* fall through */ \
+    default: break; \
+  }
+static mi_fast_inline void mi_block_waf_fill(const mi_page_t* page, mi_block_t* b) {
   uintptr_t* w = (uintptr_t*)b;
-  const size_t n = mi_waf_words(page);
-  for (size_t i = 1; i < n; i++) w[i] = 0;
+#define MI_WAF_ZERO(i) (w[i] = 0, w[(i) + 1] = 0)
+  MI_WAF_PAIR_CASES(MI_WAF_ZERO)
+#undef MI_WAF_ZERO
 }
-/* `mask` = mi_page_mask(page, b) */
-static inline bool mi_block_waf_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
+/* Untouched since its free: zero words, and its canary (`mask` =
+   mi_page_mask(page, b)) -- or zero for a fresh block of a size whose
+   canary is written only when it is handed out. */
+static mi_fast_inline bool mi_block_waf_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
   const uintptr_t* w = (const uintptr_t*)b;
-  const size_t n = mi_waf_words(page);
   uintptr_t acc = 0;
-  for (size_t i = 1; i < n; i++) acc |= w[i];
+#define MI_WAF_OR(i) (acc |= w[i] | w[(i) + 1])
+  MI_WAF_PAIR_CASES(MI_WAF_OR)
+#undef MI_WAF_OR
   const uintptr_t c = *mi_block_pad(page, b);
-  return acc == 0 && (c == mi_mask_canary(page->keys[1], mask) || (c == 0 && page->block_size > MI_SMALL_SIZE_MAX_));
+  if (mi_likely((acc | (c ^ mi_mask_canary(page->keys[1], mask))) == 0)) return true;
+  return acc == 0 && c == 0 && page->block_size > MI_SMALL_SIZE_MAX_;
 }
 #endif
 
@@ -524,7 +552,7 @@ void*    _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, s
 static inline size_t mi_direct_index(size_t size) { return (size + MI_PADDING_SIZE + 15) >> 4; }
 
 /* Pop a block from the heap's direct page for `size <= MI_DIRECT_SIZE_MAX`. */
-static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
+static mi_fast_inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 #if MI_PADDING
   if (mi_unlikely(size > MI_DIRECT_SIZE_MAX)) return _mi_malloc_generic(heap, size, false, 0);
 #endif
@@ -561,7 +589,7 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 #endif
 }
 
-static inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
+static mi_fast_inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
   if (mi_likely(size <= MI_DIRECT_SIZE_MAX)) return mi_heap_malloc_small_inline(heap, size);
 #if !MI_PADDING && !MI_ENCODE_FREELIST && !(MI_DEBUG > 1) && !MI_TRACK_VALGRIND && !MI_ASAN
   /* 1-64 KiB: the bin's first page, when it has a free block */
@@ -630,7 +658,7 @@ static inline mi_page_t* mi_free_page_of(const void* p) {
 #define MI_FREE_ASM_SIZE(name) ".size " #name ", .-" #name "\n\t"
 #endif
 
-static inline void mi_free_inline(void* p) {
+static mi_fast_inline void mi_free_inline(void* p) {
 #if defined(MI_FREE_ASM)
   /* callers inside the library: the same sequence as an inline asm goto */
   __asm__ goto(

@@ -22,10 +22,9 @@ void _mi_waf_report(const mi_page_t* page, const void* b, const char* op) {
    are written when the blocks are threaded). */
 void _mi_waf_fresh(const mi_page_t* page, uint8_t* start, size_t n) {
   const size_t bsize = page->block_size;
-  const size_t words = mi_waf_words(page);
   for (size_t i = 0; i < n; i++) {
     uint8_t* b = start + i * bsize;
-    if (words > 1) memset(b + sizeof(uintptr_t), 0, (words - 1) * sizeof(uintptr_t));
+    mi_block_waf_fill(page, (mi_block_t*)b);
     if (bsize > MI_SMALL_SIZE_MAX_) *mi_block_pad(page, b) = 0;
   }
 }

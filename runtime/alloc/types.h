@@ -43,8 +43,8 @@
 #endif
 /* Secure-mode checks that can be switched off one by one at compile time
    (-DMI_SECURE_WAF=0 ...) to measure what each costs (bench/results):
-   - WAF: freed small and medium blocks are zeroed (their first MI_WAF_SPAN
-     bytes) and checked on reuse and when their page is freed;
+   - WAF: freed small and medium blocks are zeroed (bytes 8 to 8 + 16 *
+     MI_WAF_PAIRS) and checked on reuse and when their page is freed;
    - LARGE_PROTECT: a freed large page is PROT_NONE until its slices are
      claimed again or purged;
    - ZERO_REGION: malloc(0) returns a distinct slot of an inaccessible region;
@@ -57,8 +57,8 @@
 #define MI_SECURE_WAF 1
 #endif
 #endif
-#ifndef MI_WAF_SPAN
-#define MI_WAF_SPAN 128        /* bytes of a freed block (from its start) kept zero and checked (bench/results/2026-12-08-secure-issue19.md) */
+#ifndef MI_WAF_PAIRS
+#define MI_WAF_PAIRS 8         /* 16-byte units after the link word kept zero and checked: bytes [8, 136), 0..8 (bench/results/2026-12-08-secure-issue19.md) */
 #endif
 #ifndef MI_SECURE_LARGE_PROTECT
 #define MI_SECURE_LARGE_PROTECT 1
