@@ -45,8 +45,8 @@
    (-DMI_SECURE_WAF=0 ...) to measure what each costs (bench/results):
    - WAF: freed small and medium blocks are zeroed (bytes 8 to 8 + 16 *
      MI_WAF_PAIRS) and checked on reuse and when their page is freed;
-   - LARGE_PROTECT: a freed large page is PROT_NONE until its slices are
-     claimed again or purged;
+   - LARGE_PROTECT (off unless -DMI_SECURE_LARGE_PROTECT=1): a freed large
+     page is PROT_NONE until its slices are claimed again or purged;
    - ZERO_REGION: malloc(0) returns a distinct slot of an inaccessible region;
    - SIZED_CHECK: sized frees check the size and alignment they are given. */
 #if MI_SECURE > 0
@@ -61,7 +61,7 @@
 #define MI_WAF_PAIRS 8         /* 16-byte units after the link word kept zero and checked: bytes [8, 136), 0..8 (bench/results/2026-12-08-secure-issue19.md) */
 #endif
 #ifndef MI_SECURE_LARGE_PROTECT
-#define MI_SECURE_LARGE_PROTECT 1
+#define MI_SECURE_LARGE_PROTECT 0  /* off: 1.3x on bench/run, 8x with threads churning 128-256 KiB blocks (bench/results/2026-12-08-secure-issue19.md) */
 #endif
 #ifndef MI_SECURE_LARGE_HOLD
 #define MI_SECURE_LARGE_HOLD 1     /* ... and held back from reuse until the thread frees its next large page */
