@@ -270,7 +270,7 @@ void mi_free_small(void* p) {
 
 void mi_free_size(void* p, size_t size) {
 #if MI_SECURE_SIZED_CHECK
-  _mi_free_size_check(p, size, 0);
+  _mi_free_size_check(p, size, 0, false);
 #endif
   (void)size;
   mi_free_inline(p);
@@ -278,7 +278,7 @@ void mi_free_size(void* p, size_t size) {
 
 void mi_free_size_aligned(void* p, size_t size, size_t alignment) {
 #if MI_SECURE_SIZED_CHECK
-  _mi_free_size_check(p, size, alignment);
+  _mi_free_size_check(p, size, alignment, false);
 #endif
   (void)size; (void)alignment;
   mi_free_inline(p);
@@ -286,7 +286,7 @@ void mi_free_size_aligned(void* p, size_t size, size_t alignment) {
 
 void mi_free_aligned(void* p, size_t alignment) {
 #if MI_SECURE_SIZED_CHECK
-  _mi_free_size_check(p, SIZE_MAX, alignment);   /* SIZE_MAX: no size given */
+  _mi_free_size_check(p, SIZE_MAX, alignment, false);   /* SIZE_MAX: no size given */
 #endif
   (void)alignment;
   mi_free_inline(p);

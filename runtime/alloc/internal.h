@@ -536,7 +536,7 @@ bool     _mi_zero_is_live(const void* p, const char* op) mi_decl_hidden; /* a li
 mi_page_t* _mi_large_hold(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* protect an empty large page and hold it; the page held before (or NULL) to free */
 #endif
 #if MI_SECURE_SIZED_CHECK
-void     _mi_free_size_check(const void* p, size_t size, size_t alignment) mi_decl_hidden; /* report a size or alignment the block does not have */
+void     _mi_free_size_check(const void* p, size_t size, size_t alignment, bool strict) mi_decl_hidden; /* report a size or alignment the block does not have (`strict`: not an aligned block) */
 #endif
 
 /* "aligned.c" -- aligned allocation */

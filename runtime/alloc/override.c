@@ -120,7 +120,7 @@ mi_export void  __libc_cfree(void* p) { mi_free_inline(p); }
 mi_export void _ZdlPv(void* p) { mi_free_inline(p); }                                          /* delete(void*) */
 mi_export void _ZdaPv(void* p) { mi_free_inline(p); }                                          /* delete[](void*) */
 #if MI_SECURE_SIZED_CHECK
-#define mi_sized_check(p, n, al) _mi_free_size_check(p, n, al)   /* secure: report a size or alignment the block does not have */
+#define mi_sized_check(p, n, al) _mi_free_size_check(p, n, al, true)   /* secure: report a size or alignment the block does not have */
 #else
 #define mi_sized_check(p, n, al) ((void)(p), (void)(n), (void)(al))
 #endif

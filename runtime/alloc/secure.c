@@ -173,8 +173,12 @@ void _mi_zero_free(void* p, const char* op) {
    shrinks by at most half) gives for it: size <= usable size, and either
    mi_good_size(size) reaches the usable size or size is at least half of
    it.  With an alignment (aligned_alloc over-allocates by it) the bound is
-   mi_good_size(size + alignment), and the pointer must be aligned.  A bad
-   pointer is left to free, which reports it.
+   mi_good_size(size + alignment), and the pointer must be aligned.  The
+   lower bound needs to know the block was not over-allocated for an
+   alignment: it holds for free_sized and sized operator delete (`strict`)
+   and for the aligned forms; mi_free_size (which mimalloc lets free an
+   aligned block with its size) gets the upper bound only.  A bad pointer
+   is left to free, which reports it.
 ------------------------------------------------------------------------ */
 #if MI_SECURE_SIZED_CHECK
 static void sized_mismatch(const void* p, size_t size, size_t alignment, size_t usable) {
@@ -182,7 +186,7 @@ static void sized_mismatch(const void* p, size_t size, size_t alignment, size_t 
                     p, size, alignment, usable);
 }
 
-void _mi_free_size_check(const void* p, size_t size, size_t alignment) {
+void _mi_free_size_check(const void* p, size_t size, size_t alignment, bool strict) {
   if (p == NULL) return;
   if (alignment != 0 && (!mi_is_power_of_two(alignment) || ((uintptr_t)p & (alignment - 1)) != 0)) {
     sized_mismatch(p, size, alignment, mi_usable_size(p));
@@ -202,7 +206,8 @@ void _mi_free_size_check(const void* p, size_t size, size_t alignment) {
   const size_t usable = _mi_page_block_usable(page) - (size_t)((const uint8_t*)p - block);
   size_t need = size;
   if (__builtin_add_overflow(size, alignment, &need)) need = SIZE_MAX;
-  const bool fits = (size <= usable && (size >= usable / 2 || need > MI_MAX_ALLOC_SIZE || mi_good_size(need) >= usable));
+  const bool low_ok = (!strict && alignment == 0) || size >= usable / 2 || need > MI_MAX_ALLOC_SIZE || mi_good_size(need) >= usable;
+  const bool fits = (size <= usable && low_ok);
   if (!fits) sized_mismatch(p, size, alignment, usable);
 }
 #endif
