@@ -527,10 +527,11 @@ void     _mi_waf_fresh(const mi_page_t* page, uint8_t* start, size_t n) mi_decl_
 void     _mi_waf_check_lists(const mi_page_t* page) mi_decl_hidden;                          /* check every block of free and local_free */
 #endif
 #if MI_SECURE_ZERO_REGION
-void*    _mi_zero_alloc(mi_heap_t* heap) mi_decl_hidden;            /* a distinct inaccessible slot for malloc(0) */
+void*    _mi_zero_alloc(mi_heap_t* heap) mi_decl_hidden;            /* a distinct inaccessible slot for malloc(0) from a backing heap */
 bool     _mi_zero_is_slot(const void* p) mi_decl_hidden;            /* p lies in the zero-size region */
 void     _mi_zero_free(void* p, const char* op) mi_decl_hidden;     /* free a slot (reports a bad or freed one) */
 bool     _mi_zero_is_live(const void* p, const char* op) mi_decl_hidden; /* a live slot; reports otherwise */
+bool     _mi_zero_is_live_quiet(const void* p) mi_decl_hidden;     /* p (in the region) is a live slot */
 #endif
 #if MI_SECURE_LARGE_PROTECT
 mi_page_t* _mi_large_hold(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* protect an empty large page and hold it; the page held before (or NULL) to free */

@@ -113,6 +113,9 @@ static uint8_t* zero_region(void) {
 }
 
 void* _mi_zero_alloc(mi_heap_t* heap) {
+  /* only a thread's backing heap (malloc's) hands out slots: a slot belongs
+     to no heap, and mi_heap_destroy of another heap must free its blocks */
+  if (heap->tld != NULL && heap != heap->tld->heap_backing) return _mi_malloc_generic(heap, 0, false, 0);
   uint8_t* base = zero_region();
   if (base != NULL) {
     const size_t start = mi_atomic_load_relaxed(&zero_hint) % MI_ZERO_WORDS;
@@ -150,6 +153,12 @@ static size_t zero_slot_live(const void* p, const char* op) {
     return MI_ZERO_SLOTS;
   }
   return i;
+}
+
+bool _mi_zero_is_live_quiet(const void* p) {
+  const uintptr_t ofs = (uintptr_t)p - mi_atomic_load_acquire(&zero_base);
+  const size_t i = ofs / MI_ZERO_SLOT;
+  return ofs % MI_ZERO_SLOT == 0 && (mi_atomic_load_acquire(&zero_map[i / 64]) & ((uintptr_t)1 << (i % 64))) != 0;
 }
 
 bool _mi_zero_is_live(const void* p, const char* op) {
