@@ -93,6 +93,9 @@ void* mi_malloc_small(size_t size) {
 
 void* _mi_heap_malloc_zero(mi_heap_t* heap, size_t size, bool zero) {
   if (!zero) return mi_heap_malloc_inline(heap, size);
+#if MI_SECURE_ZERO_REGION
+  if (mi_unlikely(size == 0)) return _mi_zero_alloc(heap);   /* nothing to zero */
+#endif
   if (mi_likely(size <= MI_DIRECT_SIZE_MAX)) {
     mi_page_t* page = heap->pages_direct[mi_direct_index(size)];
     if (mi_likely(page->free != NULL)) return _mi_page_malloc(heap, page, size, true);
@@ -175,6 +178,15 @@ void* mi_urealloc(void* p, size_t newsize, size_t* block_size_pre, size_t* block
 ------------------------------------------------------------------------ */
 void* _mi_heap_realloc_zero(mi_heap_t* heap, void* p, size_t newsize, bool zero) {
   if (p == NULL) return _mi_heap_malloc_zero(heap, newsize, zero);
+#if MI_SECURE_ZERO_REGION
+  if (_mi_zero_is_slot(p)) {
+    if (!_mi_zero_is_live(p, "realloc")) { errno = EINVAL; return NULL; }
+    if (mi_unlikely(newsize > MI_MAX_ALLOC_SIZE)) return _mi_alloc_fail(newsize);
+    void* q = _mi_heap_malloc_zero(heap, newsize, zero);
+    if (q != NULL) _mi_zero_free(p, "realloc");
+    return q;
+  }
+#endif
   mi_page_t* page = _mi_checked_page_of(p, "realloc");
   if (page == NULL) { errno = EINVAL; return NULL; }   /* reported; never hand out a new block for a bad pointer */
   const uint8_t* block = (const uint8_t*)_mi_page_block_start(page, p);

@@ -63,6 +63,13 @@ static bool block_check(mi_page_t* page, const void* p, const mi_block_t* b, con
     _mi_error_message(EINVAL, "error: %s: invalid pointer %p (inside a block of %zu B, page %p)\n", op, p, page->block_size, (void*)page);
     return false;
   }
+#if MI_SECURE_LARGE_PROTECT
+  if (page->kind == MI_PAGE_LARGE && page->used == 0) {   /* freed and held, its memory closed (secure.c) */
+    if (op[0] == 'u') _mi_error_message(EINVAL, "error: %s: invalid pointer %p (a freed block of %zu B, page %p)\n", op, p, page->block_size, (void*)page);
+    else _mi_error_message(EAGAIN, "error: %s: double free of %p (block %zu B, page %p)\n", op, p, page->block_size, (void*)page);
+    return false;
+  }
+#endif
 #if MI_DEBUG > 1 || MI_SECURE > 0
   /* a block start handed out so far (divide-free; a huge page has one block) */
   const bool is_block = (page->kind != MI_PAGE_HUGE
@@ -160,6 +167,9 @@ static mi_decl_noinline void free_generic_slow(mi_page_t* page, void* p) {
   if (!block_check(page, p, b, "free")) return;
 #endif
   if (_mi_zero_freed) memset((uint8_t*)b + sizeof(mi_block_t), 0, _mi_page_block_usable(page) - sizeof(mi_block_t));
+#if MI_SECURE_WAF
+  else if (page->kind <= MI_PAGE_MEDIUM) mi_block_waf_fill(page, b);
+#endif
 #if MI_DEBUG > 1
   else if (_mi_page_block_usable(page) > sizeof(mi_block_t)) memset((uint8_t*)b + sizeof(mi_block_t), 0xDF, _mi_page_block_usable(page) - sizeof(mi_block_t));
 #endif
@@ -211,6 +221,9 @@ void _mi_free_generic(mi_page_t* page, void* p) {
     mi_block_t* b = (mi_block_t*)p;
     const uintptr_t mask = mi_page_mask(page, b);
     if (mi_likely(mi_block_free_quick_ok(page, b, mask))) {
+#if MI_SECURE_WAF
+      mi_block_waf_fill(page, b);
+#endif
       uintptr_t tf = mi_atomic_load_relaxed(&page->xthread_free);
       while (mi_likely((tf & MI_NOTIFY_MASK) != MI_NOTIFY_ARMED)) {   /* the state stays as it is */
         b->next = (tf & ~MI_NOTIFY_MASK) ^ mask;
@@ -226,6 +239,9 @@ void _mi_free_generic(mi_page_t* page, void* p) {
    pointer, or a pointer beyond the first 32 MiB of a huge segment. */
 void _mi_free_unmapped(void* p) {
   if (p == NULL) return;
+#if MI_SECURE_ZERO_REGION
+  if (_mi_zero_is_slot(p)) { _mi_zero_free(p, "free"); return; }
+#endif
   mi_page_t* page = _mi_segment_page_of_checked(p);
   if (page != NULL) {
     _mi_free_generic(page, p);
@@ -253,16 +269,25 @@ void mi_free_small(void* p) {
 }
 
 void mi_free_size(void* p, size_t size) {
+#if MI_SECURE_SIZED_CHECK
+  _mi_free_size_check(p, size, 0, false);
+#endif
   (void)size;
   mi_free_inline(p);
 }
 
 void mi_free_size_aligned(void* p, size_t size, size_t alignment) {
+#if MI_SECURE_SIZED_CHECK
+  _mi_free_size_check(p, size, alignment, false);
+#endif
   (void)size; (void)alignment;
   mi_free_inline(p);
 }
 
 void mi_free_aligned(void* p, size_t alignment) {
+#if MI_SECURE_SIZED_CHECK
+  _mi_free_size_check(p, SIZE_MAX, alignment, false);   /* SIZE_MAX: no size given */
+#endif
   (void)alignment;
   mi_free_inline(p);
 }
@@ -289,6 +314,9 @@ size_t _mi_usable_size_checked(const void* p, const char* op) {
     if (page->block_size == 0) page = NULL;
   }
   else {
+#if MI_SECURE_ZERO_REGION
+    if (_mi_zero_is_slot(p)) { (void)_mi_zero_is_live(p, op); return 0; }
+#endif
     page = _mi_segment_page_of_checked(p);
   }
   if (page == NULL) {

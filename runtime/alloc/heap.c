@@ -129,8 +129,20 @@ void mi_collect_reduce(size_t target_thread_owned) {
 /* ------------------------------------------------------------------------
    Ownership queries
 ------------------------------------------------------------------------ */
+/* Secure: a live zero-size slot counts as a block of the backing heap of
+   every thread (only those hand slots out; secure.c). */
+static bool heap_has_zero_slot(const mi_heap_t* heap, const void* p) {
+#if MI_SECURE_ZERO_REGION
+  return _mi_zero_is_slot(p) && mi_heap_is_initialized(heap) && heap == heap->tld->heap_backing && _mi_zero_is_live_quiet(p);
+#else
+  (void)heap; (void)p;
+  return false;
+#endif
+}
+
 bool mi_heap_contains_block(mi_heap_t* heap, const void* p) {
   if (heap == NULL || p == NULL) return false;
+  if (heap_has_zero_slot(heap, p)) return true;
   mi_page_t* page = _mi_segment_page_of_checked(p);
   return (page != NULL && page->heap == heap);
 }
@@ -148,6 +160,7 @@ bool mi_heap_contains(mi_heap_t* heap, const void* p) {
 bool mi_heap_check_owned(mi_heap_t* heap, const void* p) {
   if (heap == NULL || !mi_heap_is_initialized(heap) || p == NULL) return false;
   if (((uintptr_t)p & (sizeof(void*) - 1)) != 0) return false;
+  if (heap_has_zero_slot(heap, p)) return true;
   for (size_t bin = 1; bin < MI_BIN_COUNT; bin++) {
     for (mi_page_t* page = heap->pages[bin].first; page != NULL; page = page->next) {
       const uint8_t* start = page->page_start;

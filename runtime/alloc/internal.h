@@ -19,6 +19,11 @@
 #define mi_decl_noinline __attribute__((noinline))
 #define mi_decl_hidden   __attribute__((visibility("hidden")))
 #define mi_decl_cold     __attribute__((cold))
+#if MI_SECURE > 0
+#define mi_fast_inline   inline __attribute__((always_inline))   /* secure: the checks make the fast paths too big for gcc to inline by itself */
+#else
+#define mi_fast_inline   inline
+#endif
 
 #if defined(MI_LOCAL_DYNAMIC_TLS)
 #define mi_decl_tls __thread __attribute__((tls_model("local-dynamic")))
@@ -240,6 +245,59 @@ static inline bool mi_block_free_quick_ok(const mi_page_t* page, const mi_block_
   const uintptr_t end = (uintptr_t)page->page_start + page->last;
   return (uintptr_t)b <= end && mi_block_canary_is(page, b, mask) && (b->next ^ mask) > end;
 }
+
+/* Write-after-free detection (secure builds, MI_SECURE_WAF): a block of a
+   small or medium page is zero from its second word up to 8 + 16 * MI_WAF_PAIRS bytes
+   (or its canary) while it is free -- frees zero it, fresh blocks are zero
+   (page_extend zeroes them when their memory may not be) -- and its canary
+   word holds its canary (or, for a fresh block whose canary is written when
+   it is first handed out, zero).  Handing the block out again checks both;
+   so does freeing its page.  Zero, not a keyed pattern: writing zero into a
+   zeroed block changes nothing, so every write that matters is seen, and a
+   read after free learns nothing about the keys. */
+#if MI_SECURE_WAF
+_Static_assert(MI_WAF_PAIRS >= 0 && MI_WAF_PAIRS <= 8, "MI_WAF_PAIR_CASES has 8 cases");
+/* Pairs of words kept zero after the link word: (block_size - 16) / 16 up
+   to MI_WAF_PAIRS (block sizes are multiples of 16, so the zeroed bytes
+   [8, 8 + 16 * pairs) end at or before the canary). */
+static inline size_t mi_waf_pairs(const mi_page_t* page) {
+  const size_t k = (page->block_size >> 4) - 1;
+  return (k < MI_WAF_PAIRS ? k : MI_WAF_PAIRS);
+}
+/* Straight-line stores and loads (a switch, not a loop the compiler would
+   turn into `rep stos` or a memset call: tens of cycles for 100 bytes). */
+#define MI_WAF_PAIR_CASES(op) \
+  switch (mi_waf_pairs(page)) { \
+    case 8: op(15); /* fall through */ \
+    case 7: op(13); /* fall through */ \
+    case 6: op(11); /* fall through */ \
+    case 5: op(9);  /* fall through */ \
+    case 4: op(7);  /* fall through */ \
+    case 3: op(5);  /* fall through */ \
+    case 2: op(3);  /* fall through */ \
+    case 1: op(1);  /* fall through */ \
+    default: break; \
+  }
+static mi_fast_inline void mi_block_waf_fill(const mi_page_t* page, mi_block_t* b) {
+  uintptr_t* w = (uintptr_t*)b;
+#define MI_WAF_ZERO(i) (w[i] = 0, w[(i) + 1] = 0)
+  MI_WAF_PAIR_CASES(MI_WAF_ZERO)
+#undef MI_WAF_ZERO
+}
+/* Untouched since its free: zero words, and its canary (`mask` =
+   mi_page_mask(page, b)) -- or zero for a fresh block of a size whose
+   canary is written only when it is handed out. */
+static mi_fast_inline bool mi_block_waf_ok(const mi_page_t* page, const mi_block_t* b, uintptr_t mask) {
+  const uintptr_t* w = (const uintptr_t*)b;
+  uintptr_t acc = 0;
+#define MI_WAF_OR(i) (acc |= w[i] | w[(i) + 1])
+  MI_WAF_PAIR_CASES(MI_WAF_OR)
+#undef MI_WAF_OR
+  const uintptr_t c = *mi_block_pad(page, b);
+  if (mi_likely((acc | (c ^ mi_mask_canary(page->keys[1], mask))) == 0)) return true;
+  return acc == 0 && c == 0 && page->block_size > MI_SMALL_SIZE_MAX_;
+}
+#endif
 
 /* One step of xorshift128+ on a thread's state (random.c seeds it):
    inline, so a loop that draws keeps its registers. */
@@ -463,6 +521,26 @@ size_t   _mi_usable_size_checked(const void* p, const char* op) mi_decl_hidden;
 mi_page_t* _mi_checked_page_of(const void* p, const char* op) mi_decl_hidden; /* page of a live block start, or NULL + error */
 void*    _mi_page_block_start(const mi_page_t* page, const void* p) mi_decl_hidden; /* unalign an interior pointer */
 
+/* "secure.c" -- secure-mode checks: write after free, zero-size blocks, sized frees */
+#if MI_SECURE_WAF
+void     _mi_waf_report(const mi_page_t* page, const void* b, const char* op) mi_decl_hidden;  /* "write after free" */
+void     _mi_waf_fresh(const mi_page_t* page, uint8_t* start, size_t n) mi_decl_hidden;       /* zero n fresh blocks' checked words */
+void     _mi_waf_check_lists(const mi_page_t* page) mi_decl_hidden;                          /* check every block of free and local_free */
+#endif
+#if MI_SECURE_ZERO_REGION
+void*    _mi_zero_alloc(mi_heap_t* heap) mi_decl_hidden;            /* a distinct inaccessible slot for malloc(0) from a backing heap */
+bool     _mi_zero_is_slot(const void* p) mi_decl_hidden;            /* p lies in the zero-size region */
+void     _mi_zero_free(void* p, const char* op) mi_decl_hidden;     /* free a slot (reports a bad or freed one) */
+bool     _mi_zero_is_live(const void* p, const char* op) mi_decl_hidden; /* a live slot; reports otherwise */
+bool     _mi_zero_is_live_quiet(const void* p) mi_decl_hidden;     /* p (in the region) is a live slot */
+#endif
+#if MI_SECURE_LARGE_PROTECT
+mi_page_t* _mi_large_hold(mi_tld_t* tld, mi_page_t* page) mi_decl_hidden; /* protect an empty large page and hold it; the page held before (or NULL) to free */
+#endif
+#if MI_SECURE_SIZED_CHECK
+void     _mi_free_size_check(const void* p, size_t size, size_t alignment, bool strict) mi_decl_hidden; /* report a size or alignment the block does not have (`strict`: not an aligned block) */
+#endif
+
 /* "aligned.c" -- aligned allocation */
 void*    _mi_heap_malloc_aligned_at(mi_heap_t* heap, size_t size, size_t alignment, size_t offset, bool zero) mi_decl_hidden;
 void*    _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, size_t alignment, size_t offset, bool zero) mi_decl_hidden;
@@ -476,9 +554,12 @@ void*    _mi_heap_realloc_aligned_at(mi_heap_t* heap, void* p, size_t newsize, s
 static inline size_t mi_direct_index(size_t size) { return (size + MI_PADDING_SIZE + 15) >> 4; }
 
 /* Pop a block from the heap's direct page for `size <= MI_DIRECT_SIZE_MAX`. */
-static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
+static mi_fast_inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 #if MI_PADDING
   if (mi_unlikely(size > MI_DIRECT_SIZE_MAX)) return _mi_malloc_generic(heap, size, false, 0);
+#endif
+#if MI_SECURE_ZERO_REGION
+  if (mi_unlikely(size == 0)) return _mi_zero_alloc(heap);
 #endif
   mi_page_t* page = heap->pages_direct[mi_direct_index(size)];
   mi_block_t* b = page->free;
@@ -489,11 +570,17 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
   /* secure: the decoded link must be a block of the page (else page.c
      ends the list or reports the corruption); the first word is cleared.
      The canary was written when the block was threaded into the page and
-     checked when it was last freed, so it is still in place.  The next
+     checked when it was last freed, so it is still in place; with
+     MI_SECURE_WAF it and the block's zeroed words are checked (a write
+     after free sends the pop to page.c, which reports it).  The next
      block's first word is prefetched: in a random order the hardware does
      not guess it, and the next malloc reads it first. */
-  mi_block_t* next = mi_block_nextx(page, b);
+  const uintptr_t mask = mi_page_mask(page, b);
+  mi_block_t* next = (mi_block_t*)(b->next ^ mask);
   if (mi_unlikely((uintptr_t)next - (uintptr_t)page->page_start > page->last)) return _mi_page_malloc(heap, page, size, false);
+#if MI_SECURE_WAF
+  if (mi_unlikely(!mi_block_waf_ok(page, b, mask))) return _mi_page_malloc(heap, page, size, false);   /* reports */
+#endif
   page->free = next;
   __builtin_prefetch(next);
   b->next = 0;
@@ -504,7 +591,7 @@ static inline void* mi_heap_malloc_small_inline(mi_heap_t* heap, size_t size) {
 #endif
 }
 
-static inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
+static mi_fast_inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
   if (mi_likely(size <= MI_DIRECT_SIZE_MAX)) return mi_heap_malloc_small_inline(heap, size);
 #if !MI_PADDING && !MI_ENCODE_FREELIST && !(MI_DEBUG > 1) && !MI_TRACK_VALGRIND && !MI_ASAN
   /* 1-64 KiB: the bin's first page, when it has a free block */
@@ -573,7 +660,7 @@ static inline mi_page_t* mi_free_page_of(const void* p) {
 #define MI_FREE_ASM_SIZE(name) ".size " #name ", .-" #name "\n\t"
 #endif
 
-static inline void mi_free_inline(void* p) {
+static mi_fast_inline void mi_free_inline(void* p) {
 #if defined(MI_FREE_ASM)
   /* callers inside the library: the same sequence as an inline asm goto */
   __asm__ goto(
@@ -628,6 +715,9 @@ retire:
   if (mi_likely(mi_page_xowner(page) == (_mi_thread_id() | _mi_owner_inline_flags))) {
     const uintptr_t mask = mi_page_mask(page, b);
     if (mi_likely(mi_block_free_quick_ok(page, b, mask))) {
+#if MI_SECURE_WAF
+      mi_block_waf_fill(page, b);
+#endif
       b->next = (uintptr_t)page->local_free ^ mask;
       page->local_free = b;
       if (mi_unlikely(--page->used == 0)) _mi_page_retire(page);

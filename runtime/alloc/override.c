@@ -45,6 +45,8 @@ void  _ZdlPvRKSt9nothrow_t(void* p, const void* tag);
 void  _ZdaPvRKSt9nothrow_t(void* p, const void* tag);
 void  _ZdlPvSt11align_val_tRKSt9nothrow_t(void* p, size_t al, const void* tag);
 void  _ZdaPvSt11align_val_tRKSt9nothrow_t(void* p, size_t al, const void* tag);
+void  free_sized(void* p, size_t size);
+void  free_aligned_sized(void* p, size_t alignment, size_t size);
 
 /* ------------------------------------------------------------------------
    C
@@ -91,17 +93,20 @@ mi_export void* _ZnamSt11align_val_t(size_t n, size_t al) { return mi_new_aligne
 mi_export void* _ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void* tag) { (void)tag; return mi_new_aligned_nothrow(n, al); }
 mi_export void* _ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void* tag) { (void)tag; return mi_new_aligned_nothrow(n, al); }
 
-/* free, cfree, __libc_free, __libc_cfree and every operator delete: one
-   body (their size and alignment arguments are hints) */
+/* free, cfree, __libc_free, __libc_cfree, C23's free_sized and
+   free_aligned_sized and every operator delete: one body (their size and
+   alignment arguments are hints; secure builds check them first) */
 #if defined(MI_FREE_ASM)
 MI_FREE_ASM_BODY(
   MI_FREE_ASM_ENTRY(free) MI_FREE_ASM_ENTRY(cfree) MI_FREE_ASM_ENTRY(__libc_free) MI_FREE_ASM_ENTRY(__libc_cfree)
+  MI_FREE_ASM_ENTRY(free_sized) MI_FREE_ASM_ENTRY(free_aligned_sized)
   MI_FREE_ASM_ENTRY(_ZdlPv) MI_FREE_ASM_ENTRY(_ZdaPv) MI_FREE_ASM_ENTRY(_ZdlPvm) MI_FREE_ASM_ENTRY(_ZdaPvm)
   MI_FREE_ASM_ENTRY(_ZdlPvSt11align_val_t) MI_FREE_ASM_ENTRY(_ZdaPvSt11align_val_t)
   MI_FREE_ASM_ENTRY(_ZdlPvmSt11align_val_t) MI_FREE_ASM_ENTRY(_ZdaPvmSt11align_val_t)
   MI_FREE_ASM_ENTRY(_ZdlPvRKSt9nothrow_t) MI_FREE_ASM_ENTRY(_ZdaPvRKSt9nothrow_t)
   MI_FREE_ASM_ENTRY(_ZdlPvSt11align_val_tRKSt9nothrow_t) MI_FREE_ASM_ENTRY(_ZdaPvSt11align_val_tRKSt9nothrow_t),
   MI_FREE_ASM_SIZE(free) MI_FREE_ASM_SIZE(cfree) MI_FREE_ASM_SIZE(__libc_free) MI_FREE_ASM_SIZE(__libc_cfree)
+  MI_FREE_ASM_SIZE(free_sized) MI_FREE_ASM_SIZE(free_aligned_sized)
   MI_FREE_ASM_SIZE(_ZdlPv) MI_FREE_ASM_SIZE(_ZdaPv) MI_FREE_ASM_SIZE(_ZdlPvm) MI_FREE_ASM_SIZE(_ZdaPvm)
   MI_FREE_ASM_SIZE(_ZdlPvSt11align_val_t) MI_FREE_ASM_SIZE(_ZdaPvSt11align_val_t)
   MI_FREE_ASM_SIZE(_ZdlPvmSt11align_val_t) MI_FREE_ASM_SIZE(_ZdaPvmSt11align_val_t)
@@ -114,12 +119,19 @@ mi_export void  __libc_free(void* p) { mi_free_inline(p); }
 mi_export void  __libc_cfree(void* p) { mi_free_inline(p); }
 mi_export void _ZdlPv(void* p) { mi_free_inline(p); }                                          /* delete(void*) */
 mi_export void _ZdaPv(void* p) { mi_free_inline(p); }                                          /* delete[](void*) */
-mi_export void _ZdlPvm(void* p, size_t n) { (void)n; mi_free_inline(p); }                      /* sized */
-mi_export void _ZdaPvm(void* p, size_t n) { (void)n; mi_free_inline(p); }
-mi_export void _ZdlPvSt11align_val_t(void* p, size_t al) { (void)al; mi_free_inline(p); }
-mi_export void _ZdaPvSt11align_val_t(void* p, size_t al) { (void)al; mi_free_inline(p); }
-mi_export void _ZdlPvmSt11align_val_t(void* p, size_t n, size_t al) { (void)n; (void)al; mi_free_inline(p); }
-mi_export void _ZdaPvmSt11align_val_t(void* p, size_t n, size_t al) { (void)n; (void)al; mi_free_inline(p); }
+#if MI_SECURE_SIZED_CHECK
+#define mi_sized_check(p, n, al) _mi_free_size_check(p, n, al, true)   /* secure: report a size or alignment the block does not have */
+#else
+#define mi_sized_check(p, n, al) ((void)(p), (void)(n), (void)(al))
+#endif
+mi_export void free_sized(void* p, size_t n) { mi_sized_check(p, n, 0); mi_free_inline(p); }  /* C23 */
+mi_export void free_aligned_sized(void* p, size_t al, size_t n) { mi_sized_check(p, n, al); mi_free_inline(p); }
+mi_export void _ZdlPvm(void* p, size_t n) { mi_sized_check(p, n, 0); mi_free_inline(p); }      /* sized */
+mi_export void _ZdaPvm(void* p, size_t n) { mi_sized_check(p, n, 0); mi_free_inline(p); }
+mi_export void _ZdlPvSt11align_val_t(void* p, size_t al) { mi_sized_check(p, SIZE_MAX, al); mi_free_inline(p); }
+mi_export void _ZdaPvSt11align_val_t(void* p, size_t al) { mi_sized_check(p, SIZE_MAX, al); mi_free_inline(p); }
+mi_export void _ZdlPvmSt11align_val_t(void* p, size_t n, size_t al) { mi_sized_check(p, n, al); mi_free_inline(p); }
+mi_export void _ZdaPvmSt11align_val_t(void* p, size_t n, size_t al) { mi_sized_check(p, n, al); mi_free_inline(p); }
 mi_export void _ZdlPvRKSt9nothrow_t(void* p, const void* tag) { (void)tag; mi_free_inline(p); }
 mi_export void _ZdaPvRKSt9nothrow_t(void* p, const void* tag) { (void)tag; mi_free_inline(p); }
 mi_export void _ZdlPvSt11align_val_tRKSt9nothrow_t(void* p, size_t al, const void* tag) { (void)al; (void)tag; mi_free_inline(p); }

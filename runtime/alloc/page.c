@@ -187,6 +187,9 @@ static void page_extend(mi_page_t* page, mi_tld_t* tld, size_t limit, mi_block_t
   uint8_t* start = page->page_start + (size_t)page->capacity * bsize;
   const bool canary = page_canary_at_thread(bsize);
 #if MI_SECURE > 0
+#if MI_SECURE_WAF
+  if (!page->free_is_zero) _mi_waf_fresh(page, start, n);   /* fresh blocks pass the reuse check */
+#endif
   if (canary) page_thread_random(page, tld, start, n, rest, true);
   else page_thread_random(page, tld, start, n, rest, false);
 #else
@@ -272,6 +275,9 @@ void* _mi_page_malloc(mi_heap_t* heap, mi_page_t* page, size_t size, bool zero) 
     next = NULL;   /* drop the rest of the list, never follow it */
   }
 #endif
+#if MI_SECURE_WAF
+  if (page->kind <= MI_PAGE_MEDIUM && !mi_block_waf_ok(page, b, mi_page_mask(page, b))) _mi_waf_report(page, b, "malloc");
+#endif
   page->free = next;
   mi_track_malloc(b, _mi_page_block_usable(page), zero && page->free_is_zero);
   if (zero) {
@@ -320,8 +326,14 @@ void _mi_page_unfull(mi_page_t* page) {
 void _mi_page_free(mi_page_t* page, bool force) {
   if (!force && page_on_notify_stack(page)) return;   /* freed when the stack is drained */
   mi_heap_t* heap = page->heap;
+#if MI_SECURE_WAF
+  if (page->kind <= MI_PAGE_MEDIUM) _mi_waf_check_lists(page);   /* writes after free into blocks never reused */
+#endif
   page->retired = 0;
   mi_tld_t* tld = heap->tld;
+#if MI_SECURE_LARGE_PROTECT
+  if (tld->large_held == page) tld->large_held = NULL;
+#endif
   queue_remove(heap, page_queue_of(heap, page), page);
   heap->page_count--;
   mi_stat_add(&tld->stats, MI_STAT_PAGES, -1);
@@ -357,6 +369,12 @@ static void page_release_empty(mi_page_t* page) {
     if (heap->retired_max < page->bin) heap->retired_max = page->bin;
     return;
   }
+#if MI_SECURE_LARGE_PROTECT && MI_SECURE_LARGE_HOLD
+  if (page->kind == MI_PAGE_LARGE) {
+    page = _mi_large_hold(heap->tld, page);   /* kept inaccessible until the next large page is freed */
+    if (page == NULL) return;
+  }
+#endif
   mi_counter_add(&heap->tld->stats, MI_CTR_PAGES_RETIRED, 1);
   _mi_page_free(page, false);
 }

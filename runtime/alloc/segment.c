@@ -450,7 +450,7 @@ static mi_page_t* segment_span_claim(mi_tld_t* tld, mi_segment_t* seg, size_t id
      (e.g. the mapping-count limit) fails the allocation. */
   const size_t bytes = n * MI_SLICE_SIZE;
   const bool last_closed = _mi_segment_slice(seg, idx + n - 1)->guarded || !last_dirty;
-  bool open = !all_dirty;
+  bool open = !all_dirty || _mi_segment_slice(seg, idx + n - 1)->guarded == 2;   /* 2: closed whole (a freed large page) */
   for (size_t k = 0; k + 1 < n && !open; k++) open = _mi_segment_slice(seg, idx + k)->guarded;
   bool ok = true;
   if (open) ok = _mi_os_unprotect(start, bytes - MI_PAGE_GUARD_SIZE);
@@ -486,6 +486,9 @@ static bool segment_find_guarded_span(const mi_segment_t* seg, size_t n, size_t 
     if ((w >> (i & 63)) == 0) { i |= 63; run = 0; continue; }   /* nothing more in this word */
     if (((w >> (i & 63)) & 1) == 0) { run = 0; continue; }
     if (!_mi_segment_slice(seg, i)->guarded) { run++; continue; }
+#if MI_SECURE_LARGE_PROTECT
+    if (_mi_segment_slice(seg, i)->guarded == 2) { run = 0; continue; }   /* a freed large page: reopening it costs a call */
+#endif
     if (run + 1 >= n && (i + 1 - n) % align == 0) { *out = i + 1 - n; return true; }
     run = 0;
   }
@@ -601,9 +604,18 @@ void _mi_segment_page_free(mi_tld_t* tld, mi_page_t* page) {
     mi_page_set_xowner(cont, 0);
     cont->back = 0;
   }
+#if MI_SECURE_LARGE_PROTECT
+  /* a freed large block is inaccessible until its slices are claimed again
+     (segment_span_claim reopens them) or purged */
+  const bool held = (large && page->capacity == 0);   /* closed already while it was held (secure.c _mi_large_hold) */
+  const bool closed = held || (large && _mi_os_protect((uint8_t*)seg + idx * MI_SLICE_SIZE, n * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE));
+#endif
   memset(page, 0, sizeof(*page));
 #if MI_SECURE > 0
   _mi_segment_slice(seg, idx + n - 1)->guarded = 1;   /* the page's guard stays protected while the slices are free */
+#endif
+#if MI_SECURE_LARGE_PROTECT
+  if (closed) for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->guarded = 2;
 #endif
   bits_set(seg->free_map, idx, n, true);
   bits_set(seg->dirty_map, idx, n, true);
@@ -622,6 +634,9 @@ void _mi_segment_page_release_unowned(mi_page_t* page) {
   const size_t n = page->slice_count;
 
   const bool large = (_mi_segment_slice(seg, idx)->kind == MI_PAGE_LARGE);
+#if MI_SECURE_LARGE_PROTECT
+  const bool closed = large && _mi_os_protect((uint8_t*)seg + idx * MI_SLICE_SIZE, n * MI_SLICE_SIZE - MI_PAGE_GUARD_SIZE);
+#endif
   const uint64_t due = _mi_purge_deadline(_mi_os_clock_ms(), large);
   for (size_t i = 0; i < n; i++) {
     mi_page_t* d = _mi_segment_slice(seg, idx + i);
@@ -630,6 +645,9 @@ void _mi_segment_page_release_unowned(mi_page_t* page) {
   }
 #if MI_SECURE > 0
   _mi_segment_slice(seg, idx + n - 1)->guarded = 1;
+#endif
+#if MI_SECURE_LARGE_PROTECT
+  if (closed) for (size_t k = 0; k < n; k++) _mi_segment_slice(seg, idx + k)->guarded = 2;
 #endif
   bits_set(seg->free_map, idx, n, true);
   bits_set(seg->dirty_map, idx, n, true);

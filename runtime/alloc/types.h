@@ -41,6 +41,50 @@
 #else
 #define MI_PADDING 0
 #endif
+/* Secure-mode checks that can be switched off one by one at compile time
+   (-DMI_SECURE_WAF=0 ...) to measure what each costs (bench/results):
+   - WAF: freed small and medium blocks are zeroed (bytes 8 to 8 + 16 *
+     MI_WAF_PAIRS) and checked on reuse and when their page is freed;
+   - LARGE_PROTECT (off unless -DMI_SECURE_LARGE_PROTECT=1): a freed large
+     page is PROT_NONE until its slices are claimed again or purged;
+   - ZERO_REGION: malloc(0) returns a distinct slot of an inaccessible region;
+   - SIZED_CHECK: sized frees check the size and alignment they are given. */
+#if MI_SECURE > 0
+#ifndef MI_SECURE_WAF
+#if MI_DEBUG > 1 || MI_TRACK_VALGRIND || MI_ASAN
+#define MI_SECURE_WAF 0        /* debug fill patterns and tools own free blocks */
+#else
+#define MI_SECURE_WAF 1
+#endif
+#endif
+#ifndef MI_WAF_PAIRS
+#define MI_WAF_PAIRS 8         /* 16-byte units after the link word kept zero and checked: bytes [8, 136), 0..8 (bench/results/2026-12-08-secure-issue19.md) */
+#endif
+#ifndef MI_SECURE_LARGE_PROTECT
+#define MI_SECURE_LARGE_PROTECT 0  /* off: 1.3x on bench/run, 8x with threads churning 128-256 KiB blocks (bench/results/2026-12-08-secure-issue19.md) */
+#endif
+#ifndef MI_SECURE_LARGE_HOLD
+#define MI_SECURE_LARGE_HOLD 1     /* ... and held back from reuse until the thread frees its next large page */
+#endif
+#ifndef MI_SECURE_ZERO_REGION
+#define MI_SECURE_ZERO_REGION 1
+#endif
+#ifndef MI_SECURE_SIZED_CHECK
+#define MI_SECURE_SIZED_CHECK 1
+#endif
+#else
+#undef MI_SECURE_WAF
+#undef MI_SECURE_LARGE_PROTECT
+#undef MI_SECURE_LARGE_HOLD
+#undef MI_SECURE_ZERO_REGION
+#undef MI_SECURE_SIZED_CHECK
+#define MI_SECURE_WAF 0
+#define MI_SECURE_LARGE_PROTECT 0
+#define MI_SECURE_LARGE_HOLD 0
+#define MI_SECURE_ZERO_REGION 0
+#define MI_SECURE_SIZED_CHECK 0
+#endif
+
 #if MI_PADDING
 #define MI_PADDING_SIZE 8      /* the canary word at the end of each block */
 #else
@@ -167,7 +211,7 @@ typedef struct mi_page_s {
   uint8_t           free_is_zero;  /* blocks in `free` are zero apart from their first word */
   uint8_t           retired;       /* empty page kept for reuse */
   uint8_t           tag;           /* heap tag (mi_heap_new_ex) */
-  uint8_t           guarded;       /* secure, free slice: its last OS page is still a PROT_NONE guard */
+  uint8_t           guarded;       /* secure, free slice: 1: its last OS page is still a PROT_NONE guard; 2: all of it is PROT_NONE */
   uint32_t          retire_gen;    /* generic-call count when it was retired */
   uint32_t          block_inv;     /* inverse (mod 2^32) of block_size's odd part: divide-free block-start test */
   union {
@@ -211,6 +255,7 @@ typedef struct mi_segment_s {
 #define MI_SEGMAP_NONE          0   /* not ours */
 #define MI_SEGMAP_START         1   /* a segment starts here */
 #define MI_SEGMAP_CONT          2   /* continuation of a huge segment */
+#define MI_SEGMAP_ZERO          3   /* secure: the inaccessible region of zero-size blocks (secure.c) */
 #define MI_SEGMAP_BITS          48
 #define MI_SEGMAP_ENTRIES       ((size_t)1 << (MI_SEGMAP_BITS - MI_SEGMENT_SHIFT))
 
@@ -310,6 +355,9 @@ typedef struct mi_tld_s {
   uint64_t         rnd[2];              /* per-thread pseudo-random state */
   struct mi_tld_s* next_free;           /* metadata free list */
   void*            subproc;             /* sub-process (NULL: the main one) */
+#if MI_SECURE_LARGE_PROTECT
+  struct mi_page_s* large_held;         /* secure: the last freed large page, PROT_NONE, kept from reuse (secure.c) */
+#endif
   mi_stats_internal_t stats;
   mi_heap_t        backing_storage;     /* the backing heap lives here */
 } mi_tld_t;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* b12_sized_free_mismatch.c -- B12: a sized free with a size from another size class frees the block normally (the size is ignored). */
+/* b12_sized_free_mismatch.c -- B12: a sized free with a size from another size class frees the block normally in F (the size is ignored); S reports "sized free mismatch" at the first wrong size. */
 #include "bad.h"
 
 /* If the blocks were not freed, 100000 blocks of 1000 B would span ~100 MB;

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* c15_read_zero_size.c -- C15: reading the block malloc(0) returned faults (S: zero-size blocks are slots of an inaccessible region). */
+#include "bad.h"
+
+int main(int argc, char** argv) {
+  bad_init(argc, argv);
+  volatile char* p = x_malloc(0);
+  CHECK(p != NULL, "malloc(0) returned NULL");
+  volatile char c = p[0];   /* read of a zero-size block */
+  (void)c;
+  not_caught();
+  x_free((void*)p);
+  return 0;
+}
