@@ -530,6 +530,7 @@ void     _mi_waf_check_lists(const mi_page_t* page) mi_decl_hidden;             
 #if MI_SECURE_ZERO_REGION
 void*    _mi_zero_alloc(mi_heap_t* heap) mi_decl_hidden;            /* a distinct inaccessible slot for malloc(0) from a backing heap */
 bool     _mi_zero_is_slot(const void* p) mi_decl_hidden;            /* p lies in the zero-size region */
+size_t   _mi_zero_live_count(void) mi_decl_hidden;                  /* live slots, process-wide (statistics) */
 void     _mi_zero_free(void* p, const char* op) mi_decl_hidden;     /* free a slot (reports a bad or freed one) */
 bool     _mi_zero_is_live(const void* p, const char* op) mi_decl_hidden; /* a live slot; reports otherwise */
 bool     _mi_zero_is_live_quiet(const void* p) mi_decl_hidden;     /* p (in the region) is a live slot */

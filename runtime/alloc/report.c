@@ -2,7 +2,8 @@
  * report.c -- statistics assembled from every layer: mi_stats_get and
  * mi_stats_get_json.  Live blocks are counted by walking pages (the fast
  * paths keep no counters): exact for the calling thread's heaps and for
- * abandoned memory; other running threads are represented by the totals
+ * abandoned memory (and, in secure builds, the live zero-size slots, which
+ * belong to no page); other running threads are represented by the totals
  * they merged so far.
  */
 #include "internal.h"
@@ -19,6 +20,9 @@ static void stats_collect(mi_stats_t* out) {
     for (mi_heap_t* h = heap->tld->heaps; h != NULL; h = h->next) _mi_heap_live_count(h, &live);
   }
   _mi_segment_abandoned_visit(MI_SUBPROC_ANY, &live_visit_abandoned, &live);
+#if MI_SECURE_ZERO_REGION
+  live.blocks += _mi_zero_live_count();   /* secure malloc(0) slots belong to no page: counted process-wide */
+#endif
   mi_stats_internal_t totals;
   _mi_stats_snapshot(&totals);
   _mi_stats_to_public(&totals, &live, out);

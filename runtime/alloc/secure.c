@@ -134,6 +134,13 @@ void* _mi_zero_alloc(mi_heap_t* heap) {
   return _mi_malloc_generic(heap, 0, false, 0);   /* no region: an ordinary block */
 }
 
+size_t _mi_zero_live_count(void) {
+  if (mi_atomic_load_acquire(&zero_base) <= 1) return 0;
+  size_t n = 0;
+  for (size_t w = 0; w < MI_ZERO_WORDS; w++) n += (size_t)__builtin_popcountll((unsigned long long)mi_atomic_load_relaxed(&zero_map[w]));
+  return n;
+}
+
 bool _mi_zero_is_slot(const void* p) {
   const uintptr_t base = mi_atomic_load_acquire(&zero_base);
   return base > 1 && (uintptr_t)p - base < MI_SEGMENT_SIZE;

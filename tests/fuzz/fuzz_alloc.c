@@ -708,6 +708,7 @@ static void stats_check(const char *when)
     for (int s = 0; s < FZ_SLOTS; s++) {
       const mi_heap_t *o = slots[s].owner;
       if (slots[s].p == NULL || o == NULL) continue;
+      if (slots[s].usable == 0) continue;   /* a secure malloc(0) slot: counted process-wide, like abandoned blocks */
       if (o == w->backing) mine++;
       for (int i = 0; i < FZ_HEAPS; i++) if (o == w->heaps[i]) mine++;
     }
