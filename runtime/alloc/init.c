@@ -40,6 +40,7 @@ bool _mi_process_is_initialized(void) {
 void mi_process_init(void) {
   uintptr_t expected = 0;
   if (!mi_atomic_cas_acq_rel(&process_state, &expected, 1)) return;   /* done or in progress (a nested call) */
+  _mi_os_init();
   _mi_process_cookie = _mi_random_cookie();
   if (pthread_key_create(&thread_key, &thread_key_destructor) == 0) mi_atomic_store_release(&thread_key_ready, 1);
   _mi_options_init();
