@@ -25,6 +25,41 @@ START_TEST(test_internal_page_lookup)
 }
 END_TEST
 
+/* The thread id (thread pointer, or a TLS address in --disable-asm builds
+   and on compilers without __builtin_thread_pointer): non-zero, low 3 bits
+   clear (page flags share its word), stable in a thread, distinct between
+   live threads, and the owner id of the thread's pages. */
+static void* tid_of_thread(void* arg)
+{
+  uintptr_t* out = (uintptr_t*)arg;
+  out[0] = _mi_thread_id();
+  out[1] = _mi_thread_id();
+  void* p = mi_malloc(32);
+  out[2] = _mi_page_tid(_mi_segment_page_of_checked(p));
+  mi_free(p);
+  return NULL;
+}
+
+START_TEST(test_internal_thread_id)
+{
+  const uintptr_t me = _mi_thread_id();
+  ck_assert_uint_ne(me, 0);
+  ck_assert_uint_eq(me & MI_PAGE_FLAGS_MASK, 0);
+  ck_assert_uint_eq(me, _mi_thread_id());
+  uintptr_t other[2][3];
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++) ck_assert_int_eq(pthread_create(&th[i], NULL, tid_of_thread, other[i]), 0);
+  for (int i = 0; i < 2; i++) ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+  for (int i = 0; i < 2; i++) {
+    ck_assert_uint_ne(other[i][0], 0);
+    ck_assert_uint_eq(other[i][0] & MI_PAGE_FLAGS_MASK, 0);
+    ck_assert_uint_eq(other[i][0], other[i][1]);
+    ck_assert_uint_eq(other[i][2], other[i][0]);
+    ck_assert_uint_ne(other[i][0], me);
+  }
+}
+END_TEST
+
 /* Protection of the mapping holding `a`, from /proc/self/maps: 'r' when
    readable, '-' when not, 0 when unmapped. */
 static char mapped_prot(uintptr_t a)
@@ -360,6 +395,7 @@ static Suite* internal_suite(void)
   TCase* tc = tcase_create("core");
   tcase_add_test(tc, test_internal_page_lookup);
   tcase_add_test(tc, test_internal_os_page_and_guard);
+  tcase_add_test(tc, test_internal_thread_id);
   tcase_add_test(tc, test_internal_block_index);
   tcase_add_test(tc, test_internal_huge_alignment_map);
   tcase_add_test(tc, test_internal_used_counts);

@@ -18,6 +18,9 @@ const mi_heap_t _mi_heap_empty = {
 };
 
 mi_decl_tls mi_heap_t* _mi_heap_default = (mi_heap_t*)&_mi_heap_empty;
+#if !defined(MI_TID_THREAD_POINTER)
+mi_decl_tls uint64_t _mi_tid_anchor;   /* its address is the thread id (internal.h) */
+#endif
 
 static mi_atomic_t process_state;          /* 0: not initialised, 1: initialising, 2: done */
 static pthread_key_t thread_key;

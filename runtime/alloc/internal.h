@@ -56,14 +56,23 @@ static inline bool mi_mul_overflow(size_t count, size_t size, size_t* total) {
   return __builtin_mul_overflow(count, size, total);
 }
 
-/* Thread id: the thread pointer (TCB address), unique among live threads. */
+/* Thread id: unique among live threads, non-zero, low 3 bits clear (page
+   flags share its word).  The thread pointer where the compiler reads it
+   (x86-64: %fs:0, which the assembly free path reads too; arm64: tpidr_el0),
+   else the address of a thread-local variable (one TLS access). */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_thread_pointer) && !defined(MI_TID_TLS_ADDRESS)
+#define MI_TID_THREAD_POINTER 1
+#endif
+#endif
+#if !defined(MI_TID_THREAD_POINTER)
+extern mi_decl_tls uint64_t _mi_tid_anchor mi_decl_hidden;   /* init.c; its address is the id */
+#endif
 static inline uintptr_t _mi_thread_id(void) {
-#if defined(__x86_64__)
-  uintptr_t tid;
-  __asm__("movq %%fs:0, %0" : "=r"(tid));
-  return tid;
-#else
+#if defined(MI_TID_THREAD_POINTER)
   return (uintptr_t)__builtin_thread_pointer();
+#else
+  return (uintptr_t)&_mi_tid_anchor;
 #endif
 }
 
@@ -526,8 +535,9 @@ static inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) {
    included, leave), descriptor by
    mask and shift, then a push on the page's local list when the calling
    thread owns the page and no flag is set. */
-#if defined(__x86_64__) && defined(__GNUC__) && !MI_ENCODE_FREELIST && !(MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN || MI_TSAN)
-#define MI_FREE_ASM 1
+#if defined(__x86_64__) && defined(__GNUC__) && defined(MI_TID_THREAD_POINTER) && !defined(MI_NO_ASM) && \
+    !MI_ENCODE_FREELIST && !(MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN || MI_TSAN)
+#define MI_FREE_ASM 1   /* configure --disable-asm (MI_NO_ASM) builds the C twin below instead */
 #endif
 
 static inline mi_page_t* mi_free_page_of(const void* p) {
