@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -470,6 +471,51 @@ START_TEST(test_hooks_error_invalid_pointer)
 }
 END_TEST
 
+/* Pointers beyond the address range the segment map covers (2^48 and up on
+   64-bit targets; a 57-bit x86-64 or 52-bit arm64 kernel can map there on
+   request) are foreign: free, usable_size and the ownership queries report
+   or deny them without reading past the map.  Where the kernel maps above
+   2^48 on request, a real readable page there is tried as well. */
+START_TEST(test_hooks_error_pointer_beyond_map)
+{
+  mi_register_output(on_output, &out_tag);
+  mi_register_error(on_error, &out_tag);
+  void *bad[8];
+  int n = 0;
+  if (sizeof(void *) == 8) {
+    bad[n++] = (void *)(uintptr_t)(UINT64_C(1) << 48);
+    bad[n++] = (void *)(uintptr_t)((UINT64_C(1) << 52) + 4096);
+    bad[n++] = (void *)(uintptr_t)((UINT64_C(1) << 56) + 64);
+    bad[n++] = (void *)(uintptr_t)UINT64_C(0xffff800000001000);   /* x86-64 kernel half */
+  }
+  bad[n++] = (void *)(UINTPTR_MAX - 4095);
+  void *high = MAP_FAILED;
+  if (sizeof(void *) == 8) {
+    high = mmap((void *)(uintptr_t)(UINT64_C(1) << 52), 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (high != MAP_FAILED && (uintptr_t)high >> 48 != 0) bad[n++] = (char *)high + 64;
+  }
+  for (int i = 0; i < n; i++) {
+    char want[64];
+    snprintf(want, sizeof(want), "%p", bad[i]);
+    err_log.n = 0;
+    out_reset();
+    mi_free(bad[i]);
+    ck_assert_msg(err_log.n == 1, "free #%d (%s): %d errors reported", i, want, err_log.n);
+    ck_assert_int_eq(err_log.code[0], EINVAL);
+    ck_assert_msg(strstr(out_buf, want) != NULL, "message \"%s\" does not name %s", out_buf, want);
+    err_log.n = 0;
+    ck_assert_uint_eq(mi_usable_size(bad[i]), 0);
+    ck_assert_msg(err_log.n == 1, "usable_size #%d (%s): %d errors reported", i, want, err_log.n);
+    ck_assert(!mi_is_in_heap_region(bad[i]));
+    ck_assert(!mi_check_owned(bad[i]));
+    ck_assert(!mi_heap_contains_block(mi_heap_get_default(), bad[i]));
+  }
+  if (high != MAP_FAILED) munmap(high, 1 << 16);
+  mi_register_error(NULL, NULL);
+  mi_register_output(NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_hooks_error_enomem)
 {
   mi_register_error(on_error, NULL);
@@ -524,6 +570,7 @@ static Suite *hooks_suite(void)
   TCase *err = check_tcase(s, "error", 10);
   tcase_add_test(err, test_hooks_error_invalid_pointer);
   tcase_add_test(err, test_hooks_error_enomem);
+  tcase_add_test(err, test_hooks_error_pointer_beyond_map);
 
   return s;
 }

@@ -3,6 +3,8 @@
 #include "internal.h"
 #include "check_main.h"
 #include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
 
 /* A small block's chunk is a segment start and its page contains it. */
 START_TEST(test_internal_page_lookup)
@@ -20,6 +22,96 @@ START_TEST(test_internal_page_lookup)
     ck_assert_uint_eq(_mi_page_tid(page), _mi_thread_id());
     mi_free(p);
   }
+}
+END_TEST
+
+/* The thread id (thread pointer, or a TLS address in --disable-asm builds
+   and on compilers without __builtin_thread_pointer): non-zero, low 3 bits
+   clear (page flags share its word), stable in a thread, distinct between
+   live threads, and the owner id of the thread's pages. */
+static void* tid_of_thread(void* arg)
+{
+  uintptr_t* out = (uintptr_t*)arg;
+  out[0] = _mi_thread_id();
+  out[1] = _mi_thread_id();
+  void* p = mi_malloc(32);
+  out[2] = _mi_page_tid(_mi_segment_page_of_checked(p));
+  mi_free(p);
+  return NULL;
+}
+
+START_TEST(test_internal_thread_id)
+{
+  const uintptr_t me = _mi_thread_id();
+  ck_assert_uint_ne(me, 0);
+  ck_assert_uint_eq(me & MI_PAGE_FLAGS_MASK, 0);
+  ck_assert_uint_eq(me, _mi_thread_id());
+  uintptr_t other[2][3];
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++) ck_assert_int_eq(pthread_create(&th[i], NULL, tid_of_thread, other[i]), 0);
+  for (int i = 0; i < 2; i++) ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+  for (int i = 0; i < 2; i++) {
+    ck_assert_uint_ne(other[i][0], 0);
+    ck_assert_uint_eq(other[i][0] & MI_PAGE_FLAGS_MASK, 0);
+    ck_assert_uint_eq(other[i][0], other[i][1]);
+    ck_assert_uint_eq(other[i][2], other[i][0]);
+    ck_assert_uint_ne(other[i][0], me);
+  }
+}
+END_TEST
+
+/* Protection of the mapping holding `a`, from /proc/self/maps: 'r' when
+   readable, '-' when not, 0 when unmapped. */
+static char mapped_prot(uintptr_t a)
+{
+  FILE* f = fopen("/proc/self/maps", "r");
+  ck_assert_ptr_nonnull(f);
+  char line[512];
+  char prot = 0;
+  while (prot == 0 && fgets(line, sizeof(line), f) != NULL) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) prot = perms[0];
+  }
+  fclose(f);
+  return prot;
+}
+
+/* OS-level sizes come from the machine: the page size is sysconf's, and a
+   secure build's guard is exactly one OS page (none on kernels whose page
+   is more than a quarter of a slice), inaccessible, right after the last
+   block of a small page and right after a large or huge block. */
+START_TEST(test_internal_os_page_and_guard)
+{
+  const size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+  ck_assert_uint_eq(_mi_os_page_size(), ps);
+#if MI_SECURE > 0
+  ck_assert_uint_eq(MI_PAGE_GUARD_SIZE, ps <= MI_SLICE_SIZE / 4 ? ps : 0);
+  if (MI_PAGE_GUARD_SIZE == 0) return;
+  const size_t sizes[] = { 48, 100000, 40 * MI_MiB };
+  for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+    uint8_t* p = (uint8_t*)mi_malloc(sizes[i]);
+    ck_assert_ptr_nonnull(p);
+    mi_page_t* page = _mi_segment_page_of_checked(p);
+    ck_assert_ptr_nonnull(page);
+    uintptr_t guard;
+    if (page->kind == MI_PAGE_SMALL || page->kind == MI_PAGE_MEDIUM) {
+      guard = (uintptr_t)_mi_segment_slice_index(_mi_page_segment(page), page) * MI_SLICE_SIZE + (uintptr_t)_mi_page_segment(page) +
+              page->slice_count * MI_SLICE_SIZE - ps;
+      ck_assert_uint_le((uintptr_t)page->page_start + page->reserved * page->block_size, guard);
+    }
+    else {
+      guard = (uintptr_t)page->page_start + page->block_size;   /* the block ends on the guard */
+      ck_assert_uint_ge(guard, (uintptr_t)p + sizes[i]);
+    }
+    ck_assert_uint_eq(guard % ps, 0);
+    ck_assert_msg(mapped_prot(guard - 1) == 'r', "size %zu: the byte before the guard is not readable", sizes[i]);
+    ck_assert_msg(mapped_prot(guard) == '-' && mapped_prot(guard + ps - 1) == '-', "size %zu: the guard page is accessible", sizes[i]);
+    mi_free(p);
+  }
+#else
+  ck_assert_uint_eq(MI_PAGE_GUARD_SIZE, 0);
+#endif
 }
 END_TEST
 
@@ -302,6 +394,8 @@ static Suite* internal_suite(void)
   Suite* s = suite_create("internal");
   TCase* tc = tcase_create("core");
   tcase_add_test(tc, test_internal_page_lookup);
+  tcase_add_test(tc, test_internal_os_page_and_guard);
+  tcase_add_test(tc, test_internal_thread_id);
   tcase_add_test(tc, test_internal_block_index);
   tcase_add_test(tc, test_internal_huge_alignment_map);
   tcase_add_test(tc, test_internal_used_counts);

@@ -84,10 +84,13 @@ static inline unsigned int mi_atomic32_add_acq_rel(mi_atomic32_t* p, int n) { re
 #define mi_atomic_store_ptr_release(p, v)  mi_atomic_store_release(p, (uintptr_t)(v))
 #define mi_atomic_store_ptr_relaxed(p, v)  mi_atomic_store_relaxed(p, (uintptr_t)(v))
 
-/* Spin-wait hint. */
+/* Spin-wait hint: pause (x86), yield (arm64, 32-bit arm from v6k), else a
+   compiler barrier only. */
 static inline void mi_atomic_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __asm__ volatile("pause" ::: "memory");
+#elif defined(__aarch64__) || (defined(__arm__) && (defined(__ARM_ARCH) && __ARM_ARCH >= 7))
+  __asm__ volatile("yield" ::: "memory");
 #else
   __asm__ volatile("" ::: "memory");
 #endif

@@ -18,6 +18,9 @@ const mi_heap_t _mi_heap_empty = {
 };
 
 mi_decl_tls mi_heap_t* _mi_heap_default = (mi_heap_t*)&_mi_heap_empty;
+#if !defined(MI_TID_THREAD_POINTER)
+mi_decl_tls uint64_t _mi_tid_anchor;   /* its address is the thread id (internal.h) */
+#endif
 
 static mi_atomic_t process_state;          /* 0: not initialised, 1: initialising, 2: done */
 static pthread_key_t thread_key;
@@ -36,6 +39,7 @@ static void fork_child(void);
 void mi_process_init(void) {
   uintptr_t expected = 0;
   if (!mi_atomic_cas_acq_rel(&process_state, &expected, 1)) return;   /* done or in progress (a nested call) */
+  _mi_os_init();
   _mi_process_cookie = _mi_random_cookie();
   if (pthread_key_create(&thread_key, &thread_key_destructor) == 0) mi_atomic_store_release(&thread_key_ready, 1);
   _mi_options_init();

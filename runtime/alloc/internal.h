@@ -61,14 +61,23 @@ static inline bool mi_mul_overflow(size_t count, size_t size, size_t* total) {
   return __builtin_mul_overflow(count, size, total);
 }
 
-/* Thread id: the thread pointer (TCB address), unique among live threads. */
+/* Thread id: unique among live threads, non-zero, low 3 bits clear (page
+   flags share its word).  The thread pointer where the compiler reads it
+   (x86-64: %fs:0, which the assembly free path reads too; arm64: tpidr_el0),
+   else the address of a thread-local variable (one TLS access). */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_thread_pointer) && !defined(MI_TID_TLS_ADDRESS)
+#define MI_TID_THREAD_POINTER 1
+#endif
+#endif
+#if !defined(MI_TID_THREAD_POINTER)
+extern mi_decl_tls uint64_t _mi_tid_anchor mi_decl_hidden;   /* init.c; its address is the id */
+#endif
 static inline uintptr_t _mi_thread_id(void) {
-#if defined(__x86_64__)
-  uintptr_t tid;
-  __asm__("movq %%fs:0, %0" : "=r"(tid));
-  return tid;
-#else
+#if defined(MI_TID_THREAD_POINTER)
   return (uintptr_t)__builtin_thread_pointer();
+#else
+  return (uintptr_t)&_mi_tid_anchor;
 #endif
 }
 
@@ -338,7 +347,8 @@ static inline void mi_counter_add(mi_stats_internal_t* st, mi_counter_t which, i
 ======================================================================== */
 
 /* "os.c" -- the only file that talks to the operating system */
-size_t   _mi_os_page_size(void) mi_decl_hidden;
+void     _mi_os_init(void) mi_decl_hidden;                                  /* page size (and secure guard size) from sysconf; before any mapping */
+size_t   _mi_os_page_size(void) mi_decl_hidden;                            /* the OS page size */
 void*    _mi_os_alloc_aligned(size_t size, size_t alignment, bool* is_zero) mi_decl_hidden;   /* RW, aligned; NULL+errno on failure */
 void     _mi_os_free(void* p, size_t size) mi_decl_hidden;                 /* unmap */
 void*    _mi_os_alloc_huge_pages(size_t size) mi_decl_hidden;              /* 1 GiB pages; NULL if the system has none */
@@ -610,11 +620,13 @@ static mi_fast_inline void* mi_heap_malloc_inline(mi_heap_t* heap, size_t size) 
   return _mi_malloc_generic(heap, size, false, 0);
 }
 
-/* Free: segment-map check (NULL and foreign pointers leave), descriptor by
+/* Free: segment-map check (NULL and foreign pointers, those beyond the map
+   included, leave), descriptor by
    mask and shift, then a push on the page's local list when the calling
    thread owns the page and no flag is set. */
-#if defined(__x86_64__) && defined(__GNUC__) && !MI_ENCODE_FREELIST && !(MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN || MI_TSAN)
-#define MI_FREE_ASM 1
+#if defined(__x86_64__) && defined(__GNUC__) && defined(MI_TID_THREAD_POINTER) && !defined(MI_NO_ASM) && \
+    !MI_ENCODE_FREELIST && !(MI_DEBUG > 1 || MI_SECURE > 0 || MI_TRACK_VALGRIND || MI_ASAN || MI_TSAN)
+#define MI_FREE_ASM 1   /* configure --disable-asm (MI_NO_ASM) builds the C twin below instead */
 #endif
 
 static inline mi_page_t* mi_free_page_of(const void* p) {
@@ -624,7 +636,7 @@ static inline mi_page_t* mi_free_page_of(const void* p) {
 }
 
 /* The free entry points (free, mi_free, operator delete, ...) are one body
-   of assembly with a label per name: the fast path is 18 instructions, and
+   of assembly with a label per name: the fast path is 20 instructions, and
    the slow paths are entered by a tail jump with the page already in a
    register.  MI_FREE_ASM_ENTRY(name) declares one more name for it. */
 #if defined(MI_FREE_ASM)
@@ -634,6 +646,8 @@ static inline mi_page_t* mi_free_page_of(const void* p) {
     ".cfi_startproc\n\t" \
     "movq    %rdi, %rax\n\t" \
     "shrq    $25, %rax\n\t"                       /* chunk = p >> MI_SEGMENT_SHIFT */ \
+    "cmpq    $0x800000, %rax\n\t"                 /* chunk >= MI_SEGMAP_ENTRIES: foreign */ \
+    "jae     _mi_free_unmapped\n\t" \
     "leaq    _mi_segment_map(%rip), %rdx\n\t" \
     "cmpb    $1, (%rdx,%rax)\n\t"                 /* MI_SEGMAP_START? */ \
     "jne     _mi_free_unmapped\n\t" \
@@ -667,6 +681,8 @@ static mi_fast_inline void mi_free_inline(void* p) {
   __asm__ goto(
     "movq    %0, %%rax\n\t"
     "shrq    $25, %%rax\n\t"
+    "cmpq    $0x800000, %%rax\n\t"
+    "jae     %l[unmapped]\n\t"
     "leaq    _mi_segment_map(%%rip), %%rdx\n\t"
     "cmpb    $1, (%%rdx,%%rax)\n\t"
     "jne     %l[unmapped]\n\t"
@@ -696,10 +712,7 @@ retire:
 #else
   const uintptr_t u = (uintptr_t)p;
   const uintptr_t chunk = u >> MI_SEGMENT_SHIFT;
-#if MI_SECURE > 0
-  if (mi_unlikely(chunk >= MI_SEGMAP_ENTRIES)) { _mi_free_unmapped(p); return; }
-#endif
-  if (mi_unlikely(_mi_segment_map[chunk] != MI_SEGMAP_START)) {
+  if (mi_unlikely(chunk >= MI_SEGMAP_ENTRIES || _mi_segment_map[chunk] != MI_SEGMAP_START)) {
     _mi_free_unmapped(p);
     return;
   }
@@ -739,8 +752,10 @@ retire:
 #endif
 }
 
-_Static_assert(MI_SEGMENT_SHIFT == 25 && MI_SLICE_SHIFT - MI_PAGE_DESC_SHIFT == 9, "constants of the free fast path");
+#if defined(MI_FREE_ASM)
+_Static_assert(MI_SEGMENT_SHIFT == 25 && MI_SLICE_SHIFT - MI_PAGE_DESC_SHIFT == 9 && MI_SEGMAP_ENTRIES == 0x800000, "constants of the free fast path");
 _Static_assert(__builtin_offsetof(mi_page_t, local_free) == 8 && __builtin_offsetof(mi_page_t, xowner) == 16 &&
                __builtin_offsetof(mi_page_t, used) == 24, "page layout used by the free fast path");
+#endif
 
 #endif /* MI_INTERNAL_H */

@@ -31,15 +31,22 @@ extern char** environ;
    Page size
 ------------------------------------------------------------------------ */
 static size_t os_page_size = 4096;
+#if MI_SECURE > 0
+size_t _mi_page_guard_size = 4096;
+#endif
 
 size_t _mi_os_page_size(void) {
   return os_page_size;
 }
 
-__attribute__((constructor(101))) static void os_init(void) {
-  long ps = sysconf(_SC_PAGESIZE);
-  if (ps > 0) os_page_size = (size_t)ps;
+void _mi_os_init(void) {
+  const long ps = sysconf(_SC_PAGESIZE);
+  if (ps > 0 && mi_is_power_of_two((uintptr_t)ps) && (size_t)ps <= MI_SLICE_SIZE) os_page_size = (size_t)ps;
+#if MI_SECURE > 0
+  _mi_page_guard_size = (os_page_size <= MI_SLICE_SIZE / 4 ? os_page_size : 0);
+#endif
 }
+__attribute__((constructor(101))) static void os_load(void) { _mi_os_init(); }
 
 /* ------------------------------------------------------------------------
    Aligned mappings.  First try a hint address in a region we bump through

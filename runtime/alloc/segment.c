@@ -368,7 +368,7 @@ static mi_segment_t* segment_map_new(mi_tld_t* tld, size_t size, size_t alignmen
     mi_counter_add(&tld->stats, MI_CTR_MMAP_CALLS, 1);
   }
   if (((uintptr_t)p >> MI_SEGMENT_SHIFT) + ((size + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT) > MI_SEGMAP_ENTRIES) {
-    /* outside the 48-bit range the segment map covers (never with default mmap) */
+    /* outside the range the segment map covers (MI_SEGMAP_BITS; never with default mmap) */
     if (got_arena < 0) _mi_os_free(p, size); else _mi_arena_free_segment(p, size, got_arena);
     errno = ENOMEM;
     return NULL;

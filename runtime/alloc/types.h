@@ -95,6 +95,11 @@
    Sizes
 ------------------------------------------------------------------------ */
 #define MI_KiB                  ((size_t)1024)
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define MI_SEGMAP_BITS          48        /* address bits the segment map covers */
+#else
+#define MI_SEGMAP_BITS          32
+#endif
 #define MI_MiB                  (MI_KiB * MI_KiB)
 #define MI_GiB                  (MI_MiB * MI_KiB)
 
@@ -116,7 +121,7 @@
 /* single-block pages up to a whole segment; above: huge, a mapping of its own */
 #define MI_LARGE_OBJ_SIZE_MAX   ((MI_SLICE_COUNT - MI_SEGMENT_FIRST_SLICE) * MI_SLICE_SIZE - 4 * MI_KiB)
 #define MI_MAX_ALLOC_SIZE       ((size_t)PTRDIFF_MAX - (size_t)(64 * MI_MiB))  /* larger requests fail with ENOMEM */
-#define MI_ADDRESS_SPACE_SIZE   ((size_t)1 << 47)   /* x86-64 user address space: no mapping is larger */
+#define MI_ADDRESS_SPACE_SIZE   ((size_t)1 << (MI_SEGMAP_BITS - 1))   /* half the mapped range: no mapping is larger */
 /* Alignments up to this are served inside normal segments; larger ones get a huge segment. */
 #define MI_BLOCK_ALIGNMENT_MAX  (MI_SEGMENT_SIZE / 2)
 
@@ -130,9 +135,12 @@
 #define MI_DIRECT_COUNT         65        /* direct page table for sizes 0..1024, step 16 */
 #define MI_SMALL_SIZE_MAX_      1024
 
-/* Secure builds end every page with an inaccessible guard page. */
+/* Secure builds end every page with an inaccessible guard page: one OS page
+   (sysconf(_SC_PAGESIZE), set by os.c before the first allocation), or none
+   where an OS page is more than a quarter of a slice (64 KiB-page kernels). */
 #if MI_SECURE > 0
-#define MI_PAGE_GUARD_SIZE      ((size_t)4096)
+extern size_t _mi_page_guard_size;
+#define MI_PAGE_GUARD_SIZE      (_mi_page_guard_size)
 #else
 #define MI_PAGE_GUARD_SIZE      ((size_t)0)
 #endif
@@ -251,12 +259,16 @@ typedef struct mi_segment_s {
   uint64_t              dirty_map[MI_SLICE_MAP_WORDS];  /* 1 = free slice whose memory is not purged */
 } mi_segment_t;
 
-/* Segment map: one byte per 32 MiB of address space (48-bit). */
+/* Segment map: one byte per segment-sized chunk of the address range that
+   mirt's own mappings use: 48 bits on 64-bit targets (x86-64's 47-bit user
+   space, arm64's 48-bit one; Linux maps above 2^47/2^48 on 57/52-bit
+   kernels only when asked to with a hint, and segment.c gives back any
+   mapping beyond the map), the whole space on 32-bit ones.  A pointer
+   beyond it is foreign: every lookup checks the bound first. */
 #define MI_SEGMAP_NONE          0   /* not ours */
 #define MI_SEGMAP_START         1   /* a segment starts here */
 #define MI_SEGMAP_CONT          2   /* continuation of a huge segment */
 #define MI_SEGMAP_ZERO          3   /* secure: the inaccessible region of zero-size blocks (secure.c) */
-#define MI_SEGMAP_BITS          48
 #define MI_SEGMAP_ENTRIES       ((size_t)1 << (MI_SEGMAP_BITS - MI_SEGMENT_SHIFT))
 
 /* ------------------------------------------------------------------------
