@@ -26,6 +26,7 @@ static void abandoned_note_purge(uint64_t expire) {
 /* The bins in which the segment has a page with room for another block
    (free blocks or blocks not yet threaded).  Read as it goes on the list:
    remote frees afterwards only add room that the next owner finds. */
+_Static_assert(MI_BIN_LARGE <= 64, "room_bins holds a bit per small/medium bin");
 static uint64_t segment_room_bins(const mi_segment_t* seg) {
   if (seg->kind != MI_SEGMENT_NORMAL) return 0;
   uint64_t bins = 0;
