@@ -101,11 +101,7 @@ void _mi_heap_collect_ex(mi_heap_t* heap, bool force) {
   _mi_deferred_free(heap, force);
   if (force && !heap->no_reclaim) {
     /* adopt abandoned segments: their empty pages and segments go back */
-    for (size_t n = _mi_segment_abandoned_count(); n > 0; n--) {
-      mi_segment_t* seg = _mi_segment_reclaim_take(tld, NULL);
-      if (seg == NULL) break;
-      _mi_page_adopt_segment(tld->heap_backing, seg);
-    }
+    for (size_t n = _mi_segment_abandoned_count(); n > 0 && _mi_heap_reclaim(heap, NULL); n--) { }
   }
   _mi_heap_collect_pages(heap, force);
   if (force && heap != tld->heap_backing) _mi_heap_collect_pages(tld->heap_backing, true);

@@ -497,6 +497,7 @@ void     _mi_heap_pages_abandon(mi_heap_t* heap) mi_decl_hidden;          /* thr
 void     _mi_heap_pages_move(mi_heap_t* from, mi_heap_t* to) mi_decl_hidden;
 void     _mi_heap_pages_destroy(mi_heap_t* heap) mi_decl_hidden;
 void     _mi_page_adopt_segment(mi_heap_t* heap, mi_segment_t* seg) mi_decl_hidden;   /* reclaimed segment's pages join heap */
+bool     _mi_heap_reclaim(mi_heap_t* heap, const mi_reclaim_want_t* want) mi_decl_hidden; /* adopt an abandoned segment fitting want (NULL: any) into the thread's backing heap; false if none */
 bool     _mi_page_reclaim_for_free(mi_segment_t* seg) mi_decl_hidden;     /* a remote freer tidies an abandoned segment */
 size_t   _mi_page_block_usable(const mi_page_t* page) mi_decl_hidden;     /* usable bytes of a block */
 void     _mi_heap_live_count(mi_heap_t* heap, mi_live_t* live) mi_decl_hidden;       /* owner thread only */

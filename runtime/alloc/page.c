@@ -497,23 +497,22 @@ static mi_page_t* heap_page_span(mi_heap_t* heap, size_t slices, size_t align, b
   const bool reclaim = !heap->no_reclaim && _mi_segment_abandoned_count() > 0;
   if (page == NULL && reclaim) {
     const mi_reclaim_want_t want = { 0, slices, align };
-    mi_segment_t* seg = _mi_segment_reclaim_take(tld, &want);
-    if (seg != NULL) {
-      _mi_page_adopt_segment(tld->heap_backing, seg);
-      page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
-    }
+    if (_mi_heap_reclaim(heap, &want)) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_RESIDENT, is_zero);
   }
   if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_CACHED, is_zero);
   if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_ANY, is_zero);
-  if (page == NULL && reclaim) {
-    mi_segment_t* seg = _mi_segment_reclaim_take(tld, NULL);
-    if (seg != NULL) {
-      _mi_page_adopt_segment(tld->heap_backing, seg);
-      page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_ANY, is_zero);
-    }
+  if (page == NULL && reclaim && _mi_heap_reclaim(heap, NULL)) {
+    page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_ANY, is_zero);
   }
   if (page == NULL) page = _mi_segment_page_alloc(tld, slices, align, heap->arena_id, MI_SPAN_NEW, is_zero);
   return page;
+}
+
+bool _mi_heap_reclaim(mi_heap_t* heap, const mi_reclaim_want_t* want) {
+  mi_segment_t* seg = _mi_segment_reclaim_take(heap->tld, want);
+  if (seg == NULL) return false;
+  _mi_page_adopt_segment(heap->tld->heap_backing, seg);
+  return true;
 }
 
 /* Adopt an abandoned segment with a page of `bin` that has room (into the
@@ -521,10 +520,7 @@ static mi_page_t* heap_page_span(mi_heap_t* heap, size_t slices, size_t align, b
 static bool heap_reclaim(mi_heap_t* heap, size_t bin) {
   if (heap->no_reclaim || _mi_segment_abandoned_count() == 0) return false;
   const mi_reclaim_want_t want = { bin, 0, 0 };
-  mi_segment_t* seg = _mi_segment_reclaim_take(heap->tld, &want);
-  if (seg == NULL) return false;
-  _mi_page_adopt_segment(heap->tld->heap_backing, seg);
-  return true;
+  return _mi_heap_reclaim(heap, &want);
 }
 
 static mi_page_t* queue_find_free(mi_heap_t* heap, mi_page_queue_t* pq) {
